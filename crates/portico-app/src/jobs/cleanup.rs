@@ -1,0 +1,35 @@
+//! The periodic housekeeping job: removes expired sessions, finished jobs and search-outbox entries past
+//! their retention. Idempotent: running it twice deletes nothing more.
+
+use portico_storage::{jobs, outbox, sessions};
+
+use super::JobContext;
+
+pub const CLEANUP_JOB: &str = "cleanup";
+
+/// How long finished records are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct CleanupPolicy {
+    pub finished_jobs_days: i64,
+    pub outbox_days: i64,
+}
+
+impl Default for CleanupPolicy {
+    fn default() -> Self {
+        Self {
+            finished_jobs_days: 14,
+            outbox_days: 30,
+        }
+    }
+}
+
+pub(super) async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
+    let now = ctx.app.now();
+    let conn = ctx.app.db().conn();
+    let day = 86_400;
+    let sessions = sessions::delete_expired_sessions(conn, now).await?;
+    let jobs = jobs::delete_finished_before(conn, now.plus_secs(-policy.finished_jobs_days * day)).await?;
+    let outbox = outbox::delete_outbox_before(conn, now.plus_secs(-policy.outbox_days * day)).await?;
+    tracing::info!(sessions, jobs, outbox, "cleanup removed expired records");
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! The worker loop and the periodic scheduler. A worker claims due jobs (up to its concurrency), runs each
+//! with a timeout inside the lease, records success or schedules a retry with backoff, and on shutdown
+//! stops claiming and lets running jobs finish within a grace period; a job still running then is
+//! handed back (its lease would otherwise delay the retry).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use portico_storage::jobs::{self as store, Job, NewJob};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::{JobContext, JobRegistry, backoff};
+use crate::App;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Worker name, unique per process (it owns the leases it takes).
+    pub name: String,
+    pub queue: String,
+    /// Jobs run at once by this worker.
+    pub concurrency: usize,
+    /// How often to look for due jobs when nothing woke the worker.
+    pub poll_interval: Duration,
+    /// How long a claimed job stays leased; a job must finish within it.
+    pub lease: Duration,
+    /// How long running jobs may take to finish after shutdown is requested.
+    pub shutdown_grace: Duration,
+}
+
+impl WorkerConfig {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            queue: "default".into(),
+            concurrency: 4,
+            poll_interval: Duration::from_secs(1),
+            lease: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Runs until `shutdown` is cancelled.
+pub async fn run_worker(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, shutdown: CancellationToken) {
+    let mut running: JoinSet<()> = JoinSet::new();
+    let mut running_ids: Vec<(tokio::task::Id, i64)> = Vec::new();
+    tracing::debug!(worker = %cfg.name, "job worker started");
+    loop {
+        while let Some(res) = running.try_join_next_with_id() {
+            let id = match &res {
+                Ok((id, _)) => *id,
+                Err(e) => e.id(),
+            };
+            running_ids.retain(|(t, _)| *t != id);
+        }
+        if shutdown.is_cancelled() {
+            break;
+        }
+        let free = cfg.concurrency.saturating_sub(running.len());
+        let mut claimed = Vec::new();
+        if free > 0 {
+            let lease_ms = i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
+            match store::claim(app.db().conn(), &cfg.queue, &cfg.name, app.now(), lease_ms, free as u32).await {
+                Ok(jobs) => claimed = jobs,
+                Err(e) => tracing::warn!(worker = %cfg.name, error = %e, "claiming jobs failed; retrying"),
+            }
+        }
+        let got_work = !claimed.is_empty();
+        for job in claimed {
+            let job_id = job.id;
+            let handle = running.spawn(execute(app.clone(), registry.clone(), cfg.clone(), job));
+            running_ids.push((handle.id(), job_id));
+        }
+        if got_work && running.len() < cfg.concurrency {
+            continue;
+        }
+        let wakeup = app.job_wakeup().notified();
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = wakeup => {}
+            _ = tokio::time::sleep(cfg.poll_interval) => {}
+            Some(res) = running.join_next_with_id(), if !running.is_empty() => {
+                let id = match &res { Ok((id, _)) => *id, Err(e) => e.id() };
+                running_ids.retain(|(t, _)| *t != id);
+            }
+        }
+    }
+    // Graceful stop: wait for running jobs, then hand back whatever is still running.
+    let deadline = tokio::time::sleep(cfg.shutdown_grace);
+    tokio::pin!(deadline);
+    while !running.is_empty() {
+        tokio::select! {
+            res = running.join_next_with_id() => {
+                if let Some(res) = res {
+                    let id = match &res { Ok((id, _)) => *id, Err(e) => e.id() };
+                    running_ids.retain(|(t, _)| *t != id);
+                }
+            }
+            _ = &mut deadline => {
+                running.abort_all();
+                for (_, job_id) in &running_ids {
+                    if let Err(e) = store::release(app.db().conn(), *job_id, &cfg.name, app.now()).await {
+                        tracing::warn!(job_id, error = %e, "could not hand back a job at shutdown");
+                    }
+                }
+                break;
+            }
+        }
+    }
+    tracing::debug!(worker = %cfg.name, "job worker stopped");
+}
+
+async fn execute(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, job: Job) {
+    let started = std::time::Instant::now();
+    let kind = job.kind.clone();
+    let outcome: anyhow::Result<()> = if job.attempts > job.max_attempts {
+        Err(anyhow::anyhow!("lease expired on the last allowed attempt"))
+    } else {
+        match registry.handler(&job.kind) {
+            None => Err(anyhow::anyhow!("no handler is registered for job kind `{}`", job.kind)),
+            Some(handler) => {
+                let ctx = JobContext { app: app.clone(), job: job.clone() };
+                // Leave a margin inside the lease so a slow job fails before another worker may take it.
+                let limit = cfg.lease.mul_f64(0.9);
+                match tokio::time::timeout(limit, std::panic::AssertUnwindSafe(handler(ctx)).catch_unwind()).await {
+                    Ok(Ok(res)) => res,
+                    Ok(Err(_)) => Err(anyhow::anyhow!("the job handler panicked")),
+                    Err(_) => Err(anyhow::anyhow!("timed out after {} s", limit.as_secs())),
+                }
+            }
+        }
+    };
+    let now = app.now();
+    let conn = app.db().conn();
+    let result = match &outcome {
+        Ok(()) => {
+            metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => "done").increment(1);
+            store::complete(conn, job.id, &cfg.name, now).await
+        }
+        Err(e) => {
+            let permanent = job.attempts >= job.max_attempts || registry.handler(&job.kind).is_none();
+            let retry_at = (!permanent).then(|| {
+                let d = backoff(job.attempts);
+                now.plus_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            });
+            let outcome = if permanent { "failed" } else { "retry" };
+            metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => outcome).increment(1);
+            tracing::warn!(job_id = job.id, kind = %kind, attempt = job.attempts, error = %format!("{e:#}"), outcome, "job failed");
+            store::fail(conn, job.id, &cfg.name, now, &format!("{e:#}"), retry_at).await
+        }
+    };
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(job_id = job.id, "job outcome not recorded: the lease had passed to another worker"),
+        Err(e) => tracing::error!(job_id = job.id, error = %e, "recording the job outcome failed"),
+    }
+    metrics::histogram!("portico_job_duration_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+}
+
+/// Enqueues each periodic job once per period, from every node; unique keys make the extra enqueues
+/// no-ops. Ticks every `tick` until `shutdown`.
+pub async fn run_scheduler(app: App, registry: Arc<JobRegistry>, tick: Duration, shutdown: CancellationToken) {
+    loop {
+        for p in registry.periodic() {
+            let every_ms = i64::try_from(p.every.as_millis()).unwrap_or(i64::MAX).max(1000);
+            let now = app.now();
+            let slot = now.millis() / every_ms;
+            let job = NewJob::new(p.kind.clone(), serde_json::json!({}), now).unique(format!("periodic:{}:{slot}", p.kind));
+            match store::enqueue(app.db().conn(), &job, now).await {
+                Ok(Some(_)) => app.wake_workers(),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(kind = %p.kind, error = %e, "scheduling a periodic job failed"),
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}

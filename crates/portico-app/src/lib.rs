@@ -1,0 +1,12 @@
+//! Use cases. Both edges (HTML and JSON) call these functions; they authorise, validate, run the
+//! transaction and enqueue the jobs a change causes. Nothing here knows about HTTP.
+
+pub mod demo;
+pub mod error;
+pub mod identity;
+pub mod jobs;
+pub mod portal;
+mod state;
+
+pub use error::AppError;
+pub use state::{App, AppSettings};

@@ -1,0 +1,68 @@
+//! The application state every use case receives: the database, the clock, settings, and the wake-up
+//! signal for job workers in this process.
+
+use std::sync::Arc;
+
+use portico_core::Clock;
+use portico_storage::Db;
+use tokio::sync::Notify;
+
+/// Settings the use cases need (the binary builds them from the validated configuration).
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings {
+    /// The server was started with demo content.
+    pub demo: bool,
+    /// The public base URL, e.g. `https://help.example.com` (used in mails and links).
+    pub base_url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    settings: AppSettings,
+    job_wakeup: Notify,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                settings,
+                job_wakeup: Notify::new(),
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    pub fn now(&self) -> portico_core::Timestamp {
+        self.inner.clock.now()
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.inner.settings
+    }
+
+    /// Wakes this process's job workers (after committing a transaction that enqueued jobs).
+    pub fn wake_workers(&self) {
+        self.inner.job_wakeup.notify_waiters();
+    }
+
+    pub(crate) fn job_wakeup(&self) -> &Notify {
+        &self.inner.job_wakeup
+    }
+}

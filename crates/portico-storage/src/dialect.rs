@@ -1,0 +1,18 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place. Callers elsewhere write portable
+//! SQL and ask this module only for the fragments that cannot be portable.
+
+use sea_orm::{DbBackend, Statement, Value};
+
+/// Builds a statement from portable SQL with `$1`-style placeholders (both engines accept them).
+pub fn stmt(backend: DbBackend, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The row-locking suffix for a job-claim sub-select: PostgreSQL skips rows other workers hold; SQLite
+/// has one writer at a time, so the enclosing `UPDATE … RETURNING` is already atomic.
+pub fn skip_locked(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    }
+}

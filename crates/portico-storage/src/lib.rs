@@ -1,0 +1,18 @@
+//! The database: one connection type for SQLite (embedded default) and PostgreSQL (scale-out), one
+//! migration set, and the repositories every feature uses. Queries are written once in the portable SQL
+//! subset both engines share (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the few places where the
+//! engines differ live in [`dialect`].
+
+pub mod db;
+pub mod dialect;
+pub mod error;
+pub mod jobs;
+pub mod migration;
+pub mod organizations;
+pub mod outbox;
+pub mod sessions;
+pub mod settings;
+pub mod users;
+
+pub use db::{Backend, Db, DbConfig, DatabaseUrl};
+pub use error::StorageError;

@@ -1,0 +1,17 @@
+//! The one migration set, applied to SQLite and PostgreSQL alike. Tables are declared with sea-query's
+//! schema builder so each engine receives its own DDL from one definition. Portable column types only:
+//! timestamps are BIGINT milliseconds since the Unix epoch (UTC), JSON is stored as TEXT, booleans as
+//! BOOLEAN (INTEGER 0/1 on SQLite).
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

@@ -1,0 +1,93 @@
+//! The search outbox: every write that changes searchable content appends a row in the same transaction,
+//! and each node's search index follows the rows in id order, remembering the last id it applied.
+
+use portico_core::Timestamp;
+use sea_orm::ConnectionTrait;
+
+use crate::dialect::stmt;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxOp {
+    Upsert,
+    Delete,
+}
+
+impl OutboxOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutboxOp::Upsert => "upsert",
+            OutboxOp::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: String,
+    pub op: OutboxOp,
+    pub created_at: Timestamp,
+}
+
+/// Appends an entry; call it inside the transaction that makes the change.
+pub async fn insert_outbox(
+    conn: &impl ConnectionTrait,
+    entity: &str,
+    entity_id: &str,
+    op: OutboxOp,
+    now: Timestamp,
+) -> Result<i64> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO search_outbox (entity, entity_id, op, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            [entity.into(), entity_id.into(), op.as_str().into(), now.0.into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?.unwrap_or(0))
+}
+
+/// Entries with id greater than `after`, oldest first.
+pub async fn list_outbox_after(conn: &impl ConnectionTrait, after: i64, limit: u32) -> Result<Vec<OutboxEntry>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT id, entity, entity_id, op, created_at FROM search_outbox WHERE id > $1 ORDER BY id LIMIT $2",
+            [after.into(), i64::from(limit).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let op: String = r.try_get("", "op")?;
+            Ok(OutboxEntry {
+                id: r.try_get("", "id")?,
+                entity: r.try_get("", "entity")?,
+                entity_id: r.try_get("", "entity_id")?,
+                op: if op == "delete" { OutboxOp::Delete } else { OutboxOp::Upsert },
+                created_at: Timestamp(r.try_get("", "created_at")?),
+            })
+        })
+        .collect()
+}
+
+/// The newest entry id (0 when empty): an index that has applied this id is caught up.
+pub async fn max_outbox_id(conn: &impl ConnectionTrait) -> Result<i64> {
+    let row = conn
+        .query_one_raw(stmt(conn.get_database_backend(), "SELECT COALESCE(MAX(id), 0) AS m FROM search_outbox", []))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "m")).transpose()?.unwrap_or(0))
+}
+
+/// Deletes entries older than `cutoff`; a node further behind than the retention must rebuild its index.
+pub async fn delete_outbox_before(conn: &impl ConnectionTrait, cutoff: Timestamp) -> Result<u64> {
+    let res = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM search_outbox WHERE created_at < $1",
+            [cutoff.0.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected())
+}

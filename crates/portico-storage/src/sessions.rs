@@ -1,0 +1,137 @@
+//! Server-side sessions in the database, so any node can serve any visitor. Implements tower-sessions'
+//! `SessionStore`. Only a SHA-256 digest of the session id is stored: a leaked table cannot be replayed
+//! as cookies.
+
+use portico_core::{Clock, Timestamp};
+use sea_orm::ConnectionTrait;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+use crate::db::Db;
+use crate::dialect::stmt;
+use crate::error::Result;
+
+/// The session key under which the signed-in user's id is kept (also copied to `sessions.user_id`).
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+}
+
+fn digest(id: &Id) -> String {
+    let mut h = Sha256::new();
+    h.update(id.to_string().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn backend_err(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn user_id_of(record: &Record) -> Option<i64> {
+    record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())
+}
+
+#[async_trait::async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let now = self.clock.now();
+        let expires = Timestamp::from_datetime(record.expiry_date);
+        // A fresh random 128-bit id collides with negligible probability; retry rather than overwrite.
+        for _ in 0..4 {
+            let res = self
+                .db
+                .conn()
+                .execute_raw(stmt(
+                    self.db.db_backend(),
+                    "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (id) DO NOTHING",
+                    [digest(&record.id).into(), user_id_of(record).into(), data.clone().into(), expires.0.into(), now.0.into()],
+                ))
+                .await
+                .map_err(backend_err)?;
+            if res.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(session_store::Error::Backend("could not allocate a unique session id".into()))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let now = self.clock.now();
+        self.db
+            .conn()
+            .execute_raw(stmt(
+                self.db.db_backend(),
+                "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
+                 expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+                [
+                    digest(&record.id).into(),
+                    user_id_of(record).into(),
+                    data.into(),
+                    Timestamp::from_datetime(record.expiry_date).0.into(),
+                    now.0.into(),
+                ],
+            ))
+            .await
+            .map_err(backend_err)?;
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        let row = self
+            .db
+            .conn()
+            .query_one_raw(stmt(
+                self.db.db_backend(),
+                "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+                [digest(session_id).into(), self.clock.now().0.into()],
+            ))
+            .await
+            .map_err(backend_err)?;
+        let Some(row) = row else { return Ok(None) };
+        let data: String = row.try_get("", "data").map_err(backend_err)?;
+        let expires: i64 = row.try_get("", "expires_at").map_err(backend_err)?;
+        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *session_id,
+            data,
+            expiry_date: Timestamp(expires).to_datetime(),
+        }))
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        self.db
+            .conn()
+            .execute_raw(stmt(self.db.db_backend(), "DELETE FROM sessions WHERE id = $1", [digest(session_id).into()]))
+            .await
+            .map_err(backend_err)?;
+        Ok(())
+    }
+}
+
+/// Deletes sessions that expired before `now`; run by the periodic cleanup job.
+pub async fn delete_expired_sessions(conn: &impl ConnectionTrait, now: Timestamp) -> Result<u64> {
+    let res = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM sessions WHERE expires_at <= $1",
+            [now.0.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected())
+}
