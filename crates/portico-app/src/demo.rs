@@ -20,11 +20,41 @@ pub struct DemoUser {
 }
 
 pub const DEMO_USERS: &[DemoUser] = &[
-    DemoUser { email: "admin@demo.example.com", password: "demo-admin-2026", name: "Avery Morgan", role: Role::Admin, locale: Locale::En },
-    DemoUser { email: "agent.li@demo.example.com", password: "demo-agent-2026", name: "李娜", role: Role::Agent, locale: Locale::ZhCn },
-    DemoUser { email: "agent.sam@demo.example.com", password: "demo-agent-2026", name: "Sam Patel", role: Role::Agent, locale: Locale::En },
-    DemoUser { email: "chen.wei@demo.example.com", password: "demo-customer-2026", name: "陈伟", role: Role::Customer, locale: Locale::ZhCn },
-    DemoUser { email: "emma.jones@demo.example.com", password: "demo-customer-2026", name: "Emma Jones", role: Role::Customer, locale: Locale::En },
+    DemoUser {
+        email: "admin@demo.example.com",
+        password: "demo-admin-2026",
+        name: "Avery Morgan",
+        role: Role::Admin,
+        locale: Locale::En,
+    },
+    DemoUser {
+        email: "agent.li@demo.example.com",
+        password: "demo-agent-2026",
+        name: "李娜",
+        role: Role::Agent,
+        locale: Locale::ZhCn,
+    },
+    DemoUser {
+        email: "agent.sam@demo.example.com",
+        password: "demo-agent-2026",
+        name: "Sam Patel",
+        role: Role::Agent,
+        locale: Locale::En,
+    },
+    DemoUser {
+        email: "chen.wei@demo.example.com",
+        password: "demo-customer-2026",
+        name: "陈伟",
+        role: Role::Customer,
+        locale: Locale::ZhCn,
+    },
+    DemoUser {
+        email: "emma.jones@demo.example.com",
+        password: "demo-customer-2026",
+        name: "Emma Jones",
+        role: Role::Customer,
+        locale: Locale::En,
+    },
 ];
 
 /// What loading did, for the start-up banner.
@@ -42,12 +72,60 @@ fn demo_tasks() -> Vec<HomeTask> {
         description: Localized::new(en.1, zh.1),
     };
     vec![
-        t("/records/orders", "package", ("Track my order", "See where your parcel is and when it arrives."), ("查询订单", "查看包裹位置和预计送达时间。")),
-        t("/catalog/refund", "refund", ("Request a refund", "Return an item or get money back for a cancelled order."), ("申请退款", "退货，或为已取消的订单申请退款。")),
-        t("/account/profile", "user", ("Change my details", "Update your address, phone number or language."), ("修改个人信息", "更新地址、电话或语言偏好。")),
-        t("/booking", "calendar", ("Book an appointment", "Pick a time to meet an adviser in a branch or by video."), ("预约服务", "选择时间，到网点或通过视频与顾问面谈。")),
-        t("/assistant", "chat", ("Ask the assistant", "Get an answer from our help articles in seconds."), ("咨询智能助手", "几秒钟内从帮助文章中找到答案。")),
-        t("/kb", "question", ("Browse help articles", "Guides for accounts, payments, delivery and more."), ("浏览帮助文章", "账户、支付、配送等常见问题指南。")),
+        t(
+            "/records/orders",
+            "package",
+            (
+                "Track my order",
+                "See where your parcel is and when it arrives.",
+            ),
+            ("查询订单", "查看包裹位置和预计送达时间。"),
+        ),
+        t(
+            "/catalog/refund",
+            "refund",
+            (
+                "Request a refund",
+                "Return an item or get money back for a cancelled order.",
+            ),
+            ("申请退款", "退货，或为已取消的订单申请退款。"),
+        ),
+        t(
+            "/account/profile",
+            "user",
+            (
+                "Change my details",
+                "Update your address, phone number or language.",
+            ),
+            ("修改个人信息", "更新地址、电话或语言偏好。"),
+        ),
+        t(
+            "/booking",
+            "calendar",
+            (
+                "Book an appointment",
+                "Pick a time to meet an adviser in a branch or by video.",
+            ),
+            ("预约服务", "选择时间，到网点或通过视频与顾问面谈。"),
+        ),
+        t(
+            "/assistant",
+            "chat",
+            (
+                "Ask the assistant",
+                "Get an answer from our help articles in seconds.",
+            ),
+            ("咨询智能助手", "几秒钟内从帮助文章中找到答案。"),
+        ),
+        t(
+            "/kb",
+            "question",
+            (
+                "Browse help articles",
+                "Guides for accounts, payments, delivery and more.",
+            ),
+            ("浏览帮助文章", "账户、支付、配送等常见问题指南。"),
+        ),
     ]
 }
 
@@ -55,7 +133,9 @@ fn demo_tasks() -> Vec<HomeTask> {
 pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     let now = app.now();
     let conn = app.db().conn();
-    let branding = Branding { name: Localized::new("Northwind Services", "北风服务中心") };
+    let branding = Branding {
+        name: Localized::new("Northwind Services", "北风服务中心"),
+    };
     let branding = serde_json::to_value(&branding).map_err(|e| AppError::Internal(e.into()))?;
     let tasks = serde_json::to_value(demo_tasks()).map_err(|e| AppError::Internal(e.into()))?;
     settings::insert_setting_if_absent(conn, BRANDING_KEY, &branding, now).await?;
@@ -78,7 +158,18 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
                 report.users_present += 1;
                 u
             }
-            None => match add_user(app, AddUser { email: d.email, name: d.name, role: d.role, locale: d.locale, password: d.password }).await {
+            None => match add_user(
+                app,
+                AddUser {
+                    email: d.email,
+                    name: d.name,
+                    role: d.role,
+                    locale: d.locale,
+                    password: d.password,
+                },
+            )
+            .await
+            {
                 Ok(u) => {
                     report.users_created += 1;
                     u

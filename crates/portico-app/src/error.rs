@@ -48,7 +48,10 @@ impl From<StorageError> for AppError {
 fn conflict_field(constraint: &str) -> String {
     let c = constraint.rsplit('.').next().unwrap_or(constraint);
     let c = c.trim_end_matches("_key");
-    let c = c.strip_prefix("users_").or_else(|| c.strip_prefix("idx-users-")).unwrap_or(c);
+    let c = c
+        .strip_prefix("users_")
+        .or_else(|| c.strip_prefix("idx-users-"))
+        .unwrap_or(c);
     match c {
         "email_lower" => "email".into(),
         other => other.to_string(),

@@ -14,7 +14,8 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 pub const MAX_NAME_CHARS: usize = 120;
 
 fn argon2() -> Result<Argon2<'static>, AppError> {
-    let params = Params::new(19_456, 2, 1, None).map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
+    let params = Params::new(19_456, 2, 1, None)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2 params: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -28,10 +29,18 @@ pub fn check_password_policy(field: &str, password: &str) -> Result<(), FieldErr
         ));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(FieldError::new(field, "too_long", format!("a password has at most {MAX_PASSWORD_BYTES} bytes")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
     }
     if password.trim().is_empty() {
-        return Err(FieldError::new(field, "invalid_format", "a password cannot be only spaces"));
+        return Err(FieldError::new(
+            field,
+            "invalid_format",
+            "a password cannot be only spaces",
+        ));
     }
     Ok(())
 }
@@ -43,10 +52,18 @@ pub fn check_name(field: &str, name: &str) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "required", "enter a name"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(FieldError::new(field, "too_long", format!("a name has at most {MAX_NAME_CHARS} characters")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("a name has at most {MAX_NAME_CHARS} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "invalid_format", "a name cannot contain control characters"));
+        return Err(FieldError::new(
+            field,
+            "invalid_format",
+            "a name cannot contain control characters",
+        ));
     }
     Ok(name.to_string())
 }
@@ -72,7 +89,8 @@ pub async fn verify_password(password: &str, stored: Option<&str>) -> Result<boo
     tokio::task::spawn_blocking(move || {
         let a = argon2()?;
         let target = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
-        let parsed = PasswordHash::new(&target).map_err(|e| AppError::Internal(anyhow::anyhow!("stored hash: {e}")))?;
+        let parsed = PasswordHash::new(&target)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored hash: {e}")))?;
         Ok(a.verify_password(pw.as_bytes(), &parsed).is_ok() && target != DUMMY_HASH)
     })
     .await
@@ -95,8 +113,12 @@ pub struct AddUser<'a> {
 /// Creates a user. Every invalid field is reported at once; a taken e-mail is a conflict on `email`.
 pub async fn add_user(app: &App, input: AddUser<'_>) -> Result<User, AppError> {
     let mut errors = Vec::new();
-    let email = Email::parse("email", input.email).map_err(|e| errors.push(e)).ok();
-    let name = check_name("name", input.name).map_err(|e| errors.push(e)).ok();
+    let email = Email::parse("email", input.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let name = check_name("name", input.name)
+        .map_err(|e| errors.push(e))
+        .ok();
     if let Err(e) = check_password_policy("password", input.password) {
         errors.push(e);
     }
@@ -128,11 +150,22 @@ pub async fn authenticate(app: &App, email: &str, password: &str) -> Result<User
         return Err(AppError::Unauthenticated);
     };
     let user = users::find_user_by_email(app.db().conn(), &email).await?;
-    let ok = verify_password(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
+    let ok = verify_password(
+        password,
+        user.as_ref().and_then(|u| u.password_hash.as_deref()),
+    )
+    .await?;
     match user {
         Some(u) if ok && u.status == "active" => Ok(u),
         _ => Err(AppError::Unauthenticated),
     }
+}
+
+/// The user with this id if the account is active (a session of a removed account is worthless).
+pub async fn find_active_user(app: &App, id: i64) -> Result<Option<User>, AppError> {
+    Ok(users::find_user_by_id(app.db().conn(), id)
+        .await?
+        .filter(|u| u.status == "active"))
 }
 
 #[cfg(test)]
@@ -141,8 +174,18 @@ mod tests {
 
     #[test]
     fn password_policy_names_the_field() {
-        assert_eq!(check_password_policy("password", "short").err().map(|e| e.code), Some("too_short"));
-        assert_eq!(check_password_policy("pw", &"x".repeat(2000)).err().map(|e| e.field), Some("pw".into()));
+        assert_eq!(
+            check_password_policy("password", "short")
+                .err()
+                .map(|e| e.code),
+            Some("too_short")
+        );
+        assert_eq!(
+            check_password_policy("pw", &"x".repeat(2000))
+                .err()
+                .map(|e| e.field),
+            Some("pw".into())
+        );
         assert!(check_password_policy("password", "          ").is_err());
         assert!(check_password_policy("password", "correct horse battery").is_ok());
     }

@@ -42,7 +42,27 @@ pub struct TaskView {
 }
 
 /// The name used when no administrator has set one.
-pub const DEFAULT_NAME: &str = "Help Centre";
+pub fn default_name(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "Help Centre",
+        Locale::ZhCn => "帮助中心",
+    }
+}
+
+fn name_from(branding: Option<Branding>, locale: Locale) -> String {
+    branding
+        .map(|b| b.name.get(locale).to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| default_name(locale).to_string())
+}
+
+/// The organisation's name in `locale`.
+pub async fn portal_name(app: &App, locale: Locale) -> Result<String, AppError> {
+    let branding: Option<Branding> = settings::get_setting(app.db().conn(), BRANDING_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok());
+    Ok(name_from(branding, locale))
+}
 
 pub async fn portal_info(app: &App, locale: Locale) -> Result<PortalInfo, AppError> {
     let conn = app.db().conn();
@@ -53,13 +73,7 @@ pub async fn portal_info(app: &App, locale: Locale) -> Result<PortalInfo, AppErr
         .await?
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
-    let name = branding
-        .map(|b| b.name.get(locale).to_string())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| match locale {
-            Locale::En => DEFAULT_NAME.to_string(),
-            Locale::ZhCn => "帮助中心".to_string(),
-        });
+    let name = name_from(branding, locale);
     Ok(PortalInfo {
         name,
         locale,

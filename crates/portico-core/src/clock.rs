@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use time::OffsetDateTime;
 
 /// Milliseconds since the Unix epoch, UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
@@ -72,7 +74,8 @@ impl FixedClock {
     }
 
     pub fn advance_secs(&self, secs: i64) {
-        self.0.fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
+        self.0
+            .fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
     }
 }
 

@@ -20,7 +20,11 @@ impl Email {
         let s = raw.trim();
         let invalid = |msg: &str| FieldError::new(field, "invalid_format", msg);
         if s.is_empty() {
-            return Err(FieldError::new(field, "required", "enter an e-mail address"));
+            return Err(FieldError::new(
+                field,
+                "required",
+                "enter an e-mail address",
+            ));
         }
         if s.chars().count() > MAX_EMAIL_LEN {
             return Err(FieldError::new(
@@ -32,8 +36,19 @@ impl Email {
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err(invalid("an e-mail address looks like name@example.com"));
         };
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\');
-        if local.is_empty() || local.len() > 64 || local.contains('@') || local.chars().any(bad_char) {
+        let bad_char = |c: char| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\'
+                )
+        };
+        if local.is_empty()
+            || local.len() > 64
+            || local.contains('@')
+            || local.chars().any(bad_char)
+        {
             return Err(invalid("the part before @ is not valid"));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
@@ -48,7 +63,9 @@ impl Email {
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         };
         if labels.len() < 2 || !labels.iter().all(label_ok) {
-            return Err(invalid("the part after @ must be a domain such as example.com"));
+            return Err(invalid(
+                "the part after @ must be a domain such as example.com",
+            ));
         }
         Ok(Email {
             display: s.to_string(),
@@ -79,18 +96,37 @@ mod tests {
     #[test]
     fn accepts_ordinary_and_international_addresses() {
         let e = Email::parse("email", "  Ann.Lee+portal@Example.COM ").map_err(|e| e.message);
-        assert_eq!(e.as_ref().map(|e| e.lower()), Ok("ann.lee+portal@example.com"));
-        assert_eq!(e.as_ref().map(|e| e.as_str()), Ok("Ann.Lee+portal@Example.COM"));
+        assert_eq!(
+            e.as_ref().map(|e| e.lower()),
+            Ok("ann.lee+portal@example.com")
+        );
+        assert_eq!(
+            e.as_ref().map(|e| e.as_str()),
+            Ok("Ann.Lee+portal@Example.COM")
+        );
         assert!(Email::parse("email", "李雷@例子.中国").is_ok());
     }
 
     #[test]
     fn rejects_malformed_addresses_naming_the_field() {
-        for bad in ["", "plain", "a@b", "@example.com", "a@.com", "a b@example.com", "a..b@example.com", "a@exa mple.com", "a@-x.com"] {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "@example.com",
+            "a@.com",
+            "a b@example.com",
+            "a..b@example.com",
+            "a@exa mple.com",
+            "a@-x.com",
+        ] {
             let err = Email::parse("contact", bad).err();
             assert_eq!(err.map(|e| e.field), Some("contact".to_string()), "{bad:?}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(Email::parse("email", &long).err().map(|e| e.code), Some("too_long"));
+        assert_eq!(
+            Email::parse("email", &long).err().map(|e| e.code),
+            Some("too_long")
+        );
     }
 }

@@ -30,7 +30,11 @@ impl FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
-    pub fn single(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn single(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self(vec![FieldError::new(field, code, message)])
     }
 }

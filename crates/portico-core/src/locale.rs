@@ -48,7 +48,10 @@ impl Locale {
             "en" => Some(Locale::En),
             "zh" => {
                 let rest: Vec<&str> = parts.collect();
-                if rest.iter().any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo")) {
+                if rest
+                    .iter()
+                    .any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"))
+                {
                     None
                 } else {
                     Some(Locale::ZhCn)
@@ -112,8 +115,14 @@ mod tests {
 
     #[test]
     fn negotiates_by_quality_then_order() {
-        assert_eq!(Locale::negotiate("zh-CN,zh;q=0.9,en;q=0.8"), Some(Locale::ZhCn));
-        assert_eq!(Locale::negotiate("fr-FR, en;q=0.5, zh;q=0.7"), Some(Locale::ZhCn));
+        assert_eq!(
+            Locale::negotiate("zh-CN,zh;q=0.9,en;q=0.8"),
+            Some(Locale::ZhCn)
+        );
+        assert_eq!(
+            Locale::negotiate("fr-FR, en;q=0.5, zh;q=0.7"),
+            Some(Locale::ZhCn)
+        );
         assert_eq!(Locale::negotiate("en-GB,zh-CN"), Some(Locale::En));
         assert_eq!(Locale::negotiate("zh-Hans-CN"), Some(Locale::ZhCn));
         assert_eq!(Locale::negotiate("zh-TW, de"), None);
@@ -127,6 +136,9 @@ mod tests {
         assert_eq!("zh-cn".parse::<Locale>(), Ok(Locale::ZhCn));
         assert_eq!("EN".parse::<Locale>(), Ok(Locale::En));
         let err = "klingon".parse::<Locale>().err().map(|e| e.to_string());
-        assert_eq!(err.as_deref(), Some("unsupported locale `klingon`: expected one of en, zh-CN"));
+        assert_eq!(
+            err.as_deref(),
+            Some("unsupported locale `klingon`: expected one of en, zh-CN")
+        );
     }
 }

@@ -36,11 +36,15 @@ impl DatabaseUrl {
     /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://…` or `postgresql://…`.
     pub fn parse(raw: &str) -> Result<DatabaseUrl> {
         let raw = raw.trim();
-        if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or("");
             if path.is_empty() {
                 return Err(StorageError::Config(
-                    "database_url: a SQLite URL needs a file path, e.g. sqlite://data/portico.db".into(),
+                    "database_url: a SQLite URL needs a file path, e.g. sqlite://data/portico.db"
+                        .into(),
                 ));
             }
             if path == ":memory:" {
@@ -102,8 +106,15 @@ fn redact(url: &str) -> String {
         return url.chars().take(200).collect();
     };
     let user = userinfo.split(':').next().unwrap_or("");
-    let shown = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
-    format!("{scheme}://{shown}@{host}").chars().take(200).collect()
+    let shown = if userinfo.contains(':') {
+        format!("{user}:***")
+    } else {
+        user.to_string()
+    };
+    format!("{scheme}://{shown}@{host}")
+        .chars()
+        .take(200)
+        .collect()
 }
 
 /// How to open the database.
@@ -147,10 +158,17 @@ impl Db {
     async fn connect_sqlite(cfg: &DbConfig, path: &Path) -> Result<Db> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StorageError::Unavailable(format!("cannot create the data directory {}: {e}", dir.display()))
+                StorageError::Unavailable(format!(
+                    "cannot create the data directory {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
-        let lock = if cfg.exclusive { Some(std::sync::Arc::new(take_lock(path)?)) } else { None };
+        let lock = if cfg.exclusive {
+            Some(std::sync::Arc::new(take_lock(path)?))
+        } else {
+            None
+        };
         let mut opts = ConnectOptions::new(format!("sqlite://{}", path.display()));
         opts.max_connections(cfg.max_connections.max(1))
             .min_connections(1)
@@ -166,7 +184,11 @@ impl Db {
                     .pragma("temp_store", "memory")
             });
         let conn = sea_orm::Database::connect(opts).await.map_err(|e| {
-            StorageError::Unavailable(format!("cannot open SQLite database {}: {}", path.display(), root_cause(&e)))
+            StorageError::Unavailable(format!(
+                "cannot open SQLite database {}: {}",
+                path.display(),
+                root_cause(&e)
+            ))
         })?;
         // Prove the file is writable now, not at the first user's first write.
         conn.execute_unprepared("CREATE TABLE IF NOT EXISTS portico_write_probe (x INTEGER); DROP TABLE portico_write_probe;")
@@ -174,7 +196,11 @@ impl Db {
             .map_err(|e| {
                 StorageError::Unavailable(format!("SQLite database {} is not writable: {}", path.display(), root_cause(&e)))
             })?;
-        Ok(Db { conn, backend: Backend::Sqlite, _lock: lock })
+        Ok(Db {
+            conn,
+            backend: Backend::Sqlite,
+            _lock: lock,
+        })
     }
 
     async fn connect_postgres(cfg: &DbConfig, url: &str) -> Result<Db> {
@@ -191,7 +217,11 @@ impl Db {
                 root_cause(&e)
             ))
         })?;
-        Ok(Db { conn, backend: Backend::Postgres, _lock: None })
+        Ok(Db {
+            conn,
+            backend: Backend::Postgres,
+            _lock: None,
+        })
     }
 
     /// Applies every pending migration; safe to call on each start (concurrent starts on PostgreSQL are
@@ -199,9 +229,13 @@ impl Db {
     pub async fn migrate(&self) -> Result<()> {
         if self.backend == Backend::Postgres {
             // Serialise schema changes between nodes starting together.
-            self.conn.execute_unprepared("SELECT pg_advisory_lock(7283001)").await?;
+            self.conn
+                .execute_unprepared("SELECT pg_advisory_lock(7283001)")
+                .await?;
             let res = Migrator::up(&self.conn, None).await;
-            self.conn.execute_unprepared("SELECT pg_advisory_unlock(7283001)").await?;
+            self.conn
+                .execute_unprepared("SELECT pg_advisory_unlock(7283001)")
+                .await?;
             res?;
         } else {
             Migrator::up(&self.conn, None).await?;
@@ -230,7 +264,8 @@ impl Db {
     /// writers queue on the busy timeout instead of failing half-way.
     pub async fn begin_write(&self) -> Result<DatabaseTransaction> {
         let opts = TransactionOptions {
-            sqlite_transaction_mode: (self.backend == Backend::Sqlite).then_some(SqliteTransactionMode::Immediate),
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
         Ok(self.conn.begin_with_options(opts).await?)
@@ -268,7 +303,12 @@ fn take_lock(db_path: &Path) -> Result<File> {
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| StorageError::Unavailable(format!("cannot create lock file {}: {e}", lock_path.display())))?;
+        .map_err(|e| {
+            StorageError::Unavailable(format!(
+                "cannot create lock file {}: {e}",
+                lock_path.display()
+            ))
+        })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::Unavailable(format!(
@@ -298,15 +338,27 @@ mod tests {
             Some(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/portico/p.db")))
         );
         assert_eq!(
-            DatabaseUrl::parse("postgres://u:secret@db:5432/portico").map(|u| u.backend()).ok(),
+            DatabaseUrl::parse("postgres://u:secret@db:5432/portico")
+                .map(|u| u.backend())
+                .ok(),
             Some(Backend::Postgres)
         );
     }
 
     #[test]
     fn rejects_malformed_urls_without_leaking_passwords() {
-        for bad in ["mysql://x/y", "sqlite://", "sqlite::memory:", "postgres://u:pw@host:99999/db", "postgres:///db", "nonsense"] {
-            let err = DatabaseUrl::parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+        for bad in [
+            "mysql://x/y",
+            "sqlite://",
+            "sqlite::memory:",
+            "postgres://u:pw@host:99999/db",
+            "postgres:///db",
+            "nonsense",
+        ] {
+            let err = DatabaseUrl::parse(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(err.starts_with("database_url:"), "{bad}: {err}");
             assert!(!err.contains("pw@"), "{err}");
         }

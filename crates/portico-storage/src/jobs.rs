@@ -63,7 +63,8 @@ fn decode(row: &QueryResult) -> Result<Job> {
         id: row.try_get("", "id")?,
         queue: row.try_get("", "queue")?,
         kind: row.try_get("", "kind")?,
-        payload: serde_json::from_str(&payload).map_err(|e| StorageError::Corrupt(format!("jobs.payload: {e}")))?,
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| StorageError::Corrupt(format!("jobs.payload: {e}")))?,
         attempts: row.try_get("", "attempts")?,
         max_attempts: row.try_get("", "max_attempts")?,
         run_at: Timestamp(row.try_get("", "run_at")?),
@@ -72,7 +73,11 @@ fn decode(row: &QueryResult) -> Result<Job> {
 }
 
 /// Enqueues a job. Returns its id, or `None` when a job with the same unique key already exists.
-pub async fn enqueue(conn: &impl ConnectionTrait, job: &NewJob, now: Timestamp) -> Result<Option<i64>> {
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    job: &NewJob,
+    now: Timestamp,
+) -> Result<Option<i64>> {
     let row = conn
         .query_one_raw(stmt(
             conn.get_database_backend(),
@@ -131,7 +136,12 @@ pub async fn claim(
 }
 
 /// Marks a job done. Returns false if `worker` no longer holds its lease (nothing is changed then).
-pub async fn complete(conn: &impl ConnectionTrait, id: i64, worker: &str, now: Timestamp) -> Result<bool> {
+pub async fn complete(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    now: Timestamp,
+) -> Result<bool> {
     let res = conn
         .execute_raw(stmt(
             conn.get_database_backend(),
@@ -178,7 +188,12 @@ pub async fn fail(
 }
 
 /// Gives a running job back to the queue untouched (used on shutdown); the attempt is not counted.
-pub async fn release(conn: &impl ConnectionTrait, id: i64, worker: &str, now: Timestamp) -> Result<bool> {
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    now: Timestamp,
+) -> Result<bool> {
     let res = conn
         .execute_raw(stmt(
             conn.get_database_backend(),

@@ -3,6 +3,7 @@
 //! subset both engines share (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the few places where the
 //! engines differ live in [`dialect`].
 
+pub mod backup;
 pub mod db;
 pub mod dialect;
 pub mod error;
@@ -14,5 +15,5 @@ pub mod sessions;
 pub mod settings;
 pub mod users;
 
-pub use db::{Backend, Db, DbConfig, DatabaseUrl};
+pub use db::{Backend, DatabaseUrl, Db, DbConfig};
 pub use error::StorageError;

@@ -32,9 +32,15 @@ pub async fn ensure_organization(
     ))
     .await?;
     let row = conn
-        .query_one_raw(stmt(b, "SELECT id, slug, name, name_translations FROM organizations WHERE slug = $1", [slug.into()]))
+        .query_one_raw(stmt(
+            b,
+            "SELECT id, slug, name, name_translations FROM organizations WHERE slug = $1",
+            [slug.into()],
+        ))
         .await?
-        .ok_or_else(|| crate::StorageError::Corrupt(format!("organisation {slug} vanished after insert")))?;
+        .ok_or_else(|| {
+            crate::StorageError::Corrupt(format!("organisation {slug} vanished after insert"))
+        })?;
     let tr: String = row.try_get("", "name_translations")?;
     Ok(Organization {
         id: row.try_get("", "id")?,
@@ -63,7 +69,10 @@ pub async fn add_member(
 }
 
 /// The organisations a user belongs to, by name.
-pub async fn list_organizations_of_user(conn: &impl ConnectionTrait, user_id: i64) -> Result<Vec<Organization>> {
+pub async fn list_organizations_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<Organization>> {
     let rows = conn
         .query_all_raw(stmt(
             conn.get_database_backend(),

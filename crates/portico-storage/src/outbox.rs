@@ -46,11 +46,18 @@ pub async fn insert_outbox(
             [entity.into(), entity_id.into(), op.as_str().into(), now.0.into()],
         ))
         .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?.unwrap_or(0))
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "id"))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 /// Entries with id greater than `after`, oldest first.
-pub async fn list_outbox_after(conn: &impl ConnectionTrait, after: i64, limit: u32) -> Result<Vec<OutboxEntry>> {
+pub async fn list_outbox_after(
+    conn: &impl ConnectionTrait,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<OutboxEntry>> {
     let rows = conn
         .query_all_raw(stmt(
             conn.get_database_backend(),
@@ -65,7 +72,11 @@ pub async fn list_outbox_after(conn: &impl ConnectionTrait, after: i64, limit: u
                 id: r.try_get("", "id")?,
                 entity: r.try_get("", "entity")?,
                 entity_id: r.try_get("", "entity_id")?,
-                op: if op == "delete" { OutboxOp::Delete } else { OutboxOp::Upsert },
+                op: if op == "delete" {
+                    OutboxOp::Delete
+                } else {
+                    OutboxOp::Upsert
+                },
                 created_at: Timestamp(r.try_get("", "created_at")?),
             })
         })
@@ -75,9 +86,16 @@ pub async fn list_outbox_after(conn: &impl ConnectionTrait, after: i64, limit: u
 /// The newest entry id (0 when empty): an index that has applied this id is caught up.
 pub async fn max_outbox_id(conn: &impl ConnectionTrait) -> Result<i64> {
     let row = conn
-        .query_one_raw(stmt(conn.get_database_backend(), "SELECT COALESCE(MAX(id), 0) AS m FROM search_outbox", []))
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) AS m FROM search_outbox",
+            [],
+        ))
         .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "m")).transpose()?.unwrap_or(0))
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "m"))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 /// Deletes entries older than `cutoff`; a node further behind than the retention must rebuild its index.

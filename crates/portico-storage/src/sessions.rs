@@ -45,7 +45,8 @@ fn user_id_of(record: &Record) -> Option<i64> {
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let now = self.clock.now();
         let expires = Timestamp::from_datetime(record.expiry_date);
         // A fresh random 128-bit id collides with negligible probability; retry rather than overwrite.
@@ -66,11 +67,14 @@ impl SessionStore for DbSessionStore {
             }
             record.id = Id::default();
         }
-        Err(session_store::Error::Backend("could not allocate a unique session id".into()))
+        Err(session_store::Error::Backend(
+            "could not allocate a unique session id".into(),
+        ))
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let now = self.clock.now();
         self.db
             .conn()
@@ -106,7 +110,8 @@ impl SessionStore for DbSessionStore {
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("", "data").map_err(backend_err)?;
         let expires: i64 = row.try_get("", "expires_at").map_err(backend_err)?;
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
             id: *session_id,
             data,
@@ -117,7 +122,11 @@ impl SessionStore for DbSessionStore {
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
         self.db
             .conn()
-            .execute_raw(stmt(self.db.db_backend(), "DELETE FROM sessions WHERE id = $1", [digest(session_id).into()]))
+            .execute_raw(stmt(
+                self.db.db_backend(),
+                "DELETE FROM sessions WHERE id = $1",
+                [digest(session_id).into()],
+            ))
             .await
             .map_err(backend_err)?;
         Ok(())

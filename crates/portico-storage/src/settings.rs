@@ -6,9 +6,16 @@ use sea_orm::ConnectionTrait;
 use crate::dialect::stmt;
 use crate::error::{Result, StorageError};
 
-pub async fn get_setting(conn: &impl ConnectionTrait, key: &str) -> Result<Option<serde_json::Value>> {
+pub async fn get_setting(
+    conn: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<serde_json::Value>> {
     let row = conn
-        .query_one_raw(stmt(conn.get_database_backend(), "SELECT value FROM settings WHERE key = $1", [key.into()]))
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT value FROM settings WHERE key = $1",
+            [key.into()],
+        ))
         .await?;
     match row {
         None => Ok(None),
@@ -21,7 +28,12 @@ pub async fn get_setting(conn: &impl ConnectionTrait, key: &str) -> Result<Optio
     }
 }
 
-pub async fn put_setting(conn: &impl ConnectionTrait, key: &str, value: &serde_json::Value, now: Timestamp) -> Result<()> {
+pub async fn put_setting(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    value: &serde_json::Value,
+    now: Timestamp,
+) -> Result<()> {
     conn.execute_raw(stmt(
         conn.get_database_backend(),
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \

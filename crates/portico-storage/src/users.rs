@@ -28,7 +28,8 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-const COLUMNS: &str = "id, email, name, locale, role, password_hash, status, created_at, updated_at";
+const COLUMNS: &str =
+    "id, email, name, locale, role, password_hash, status, created_at, updated_at";
 
 pub(crate) fn decode(row: &QueryResult) -> Result<User> {
     let locale: String = row.try_get("", "locale")?;
@@ -37,8 +38,12 @@ pub(crate) fn decode(row: &QueryResult) -> Result<User> {
         id: row.try_get("", "id")?,
         email: row.try_get("", "email")?,
         name: row.try_get("", "name")?,
-        locale: locale.parse().map_err(|e| StorageError::Corrupt(format!("users.locale: {e}")))?,
-        role: role.parse().map_err(|e| StorageError::Corrupt(format!("users.role: {e}")))?,
+        locale: locale
+            .parse()
+            .map_err(|e| StorageError::Corrupt(format!("users.locale: {e}")))?,
+        role: role
+            .parse()
+            .map_err(|e| StorageError::Corrupt(format!("users.role: {e}")))?,
         password_hash: row.try_get("", "password_hash")?,
         status: row.try_get("", "status")?,
         created_at: Timestamp(row.try_get("", "created_at")?),
@@ -47,7 +52,11 @@ pub(crate) fn decode(row: &QueryResult) -> Result<User> {
 }
 
 /// Inserts a user; a taken e-mail gives [`StorageError::Conflict`].
-pub async fn insert_user(conn: &impl ConnectionTrait, u: &NewUser<'_>, now: Timestamp) -> Result<User> {
+pub async fn insert_user(
+    conn: &impl ConnectionTrait,
+    u: &NewUser<'_>,
+    now: Timestamp,
+) -> Result<User> {
     let sql = format!(
         "INSERT INTO users (email, email_lower, name, locale, role, password_hash, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING {COLUMNS}"
@@ -71,23 +80,39 @@ pub async fn insert_user(conn: &impl ConnectionTrait, u: &NewUser<'_>, now: Time
     decode(&row)
 }
 
-pub async fn find_user_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<User>> {
+pub async fn find_user_by_email(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email_lower = $1");
     let row = conn
-        .query_one_raw(stmt(conn.get_database_backend(), &sql, [email.lower().into()]))
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            &sql,
+            [email.lower().into()],
+        ))
         .await?;
     row.as_ref().map(decode).transpose()
 }
 
 pub async fn find_user_by_id(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row = conn.query_one_raw(stmt(conn.get_database_backend(), &sql, [id.into()])).await?;
+    let row = conn
+        .query_one_raw(stmt(conn.get_database_backend(), &sql, [id.into()]))
+        .await?;
     row.as_ref().map(decode).transpose()
 }
 
 pub async fn count_users(conn: &impl ConnectionTrait) -> Result<i64> {
     let row = conn
-        .query_one_raw(stmt(conn.get_database_backend(), "SELECT COUNT(*) AS n FROM users", []))
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM users",
+            [],
+        ))
         .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
 }

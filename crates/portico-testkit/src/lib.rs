@@ -1,1 +1,293 @@
-//! placeholder
+//! Test kit: [`TestApp`] starts the real server on `127.0.0.1:0` with a fresh database — a temporary
+//! SQLite file, or a new PostgreSQL database when `PORTICO_TEST_DATABASE_URL` points at a server — so the
+//! same test functions run on both engines ([`both!`]). [`browser`] drives headless Chromium with an
+//! axe-core audit. Under `CI=true` a test that would be skipped (no PostgreSQL, no Chromium) fails.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support code"
+)]
+
+pub mod browser;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use portico::config::{Config, Overrides, Settings};
+use portico::server::{Running, StartOptions};
+use portico_app::App;
+use portico_core::Clock;
+use sea_orm::ConnectionTrait;
+
+pub use portico_app;
+pub use portico_core;
+pub use portico_storage;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// True when running under CI, where skipping is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The PostgreSQL server for tests, if configured.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("PORTICO_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Reports a skipped test; under CI this fails the test instead.
+pub fn skip(what: &str) {
+    if in_ci() {
+        panic!("{what} is required under CI=true but is not available");
+    }
+    eprintln!("SKIPPED: {what} is not available");
+}
+
+/// Options for [`TestApp::start_with`].
+#[derive(Clone)]
+pub struct TestOptions {
+    pub demo: bool,
+    pub workers: bool,
+    pub clock: Option<Arc<dyn Clock>>,
+    pub registry: Option<portico_app::jobs::JobRegistry>,
+    /// Extra `PORTICO_*`-style settings as (key, value), e.g. ("http__body_limit_bytes", "2048").
+    pub settings: Vec<(String, String)>,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            workers: true,
+            clock: None,
+            registry: None,
+            settings: Vec::new(),
+        }
+    }
+}
+
+/// A fresh database for one test.
+pub struct TestDb {
+    pub kind: DbKind,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Creates the database, or returns None when PostgreSQL is not configured (see [`skip`]).
+    pub async fn create(kind: DbKind) -> Option<TestDb> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match kind {
+            DbKind::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("portico.db").display());
+                Some(TestDb {
+                    kind,
+                    url,
+                    dir,
+                    pg_name: None,
+                })
+            }
+            DbKind::Postgres => {
+                let Some(admin) = postgres_admin_url() else {
+                    skip("PostgreSQL (PORTICO_TEST_DATABASE_URL)");
+                    return None;
+                };
+                let name = format!("portico_t_{}", uuid::Uuid::new_v4().simple());
+                let conn = sea_orm::Database::connect(admin.as_str())
+                    .await
+                    .expect("connect to PORTICO_TEST_DATABASE_URL");
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let _ = conn.close().await;
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin.clone());
+                let url = format!("{base}/{name}");
+                Some(TestDb {
+                    kind,
+                    url,
+                    dir,
+                    pg_name: Some((admin, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_name.take() {
+            // Dropping needs its own runtime: Drop cannot await, and the test's runtime may be shutting down.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    if let Ok(conn) = sea_orm::Database::connect(admin.as_str()).await {
+                        let _ = conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = conn.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Settings for a test server on an ephemeral port.
+pub fn test_settings(db: &TestDb, opts: &TestOptions) -> Settings {
+    let mut env: Vec<(String, String)> = vec![
+        ("PORTICO_LISTEN".into(), "127.0.0.1:0".into()),
+        ("PORTICO_DATABASE_URL".into(), db.url.clone()),
+        (
+            "PORTICO_DATA_DIR".into(),
+            db.dir.path().display().to_string(),
+        ),
+        ("PORTICO_WORKERS__POLL_INTERVAL_MS".into(), "50".into()),
+        ("PORTICO_DATABASE__MAX_CONNECTIONS".into(), "5".into()),
+    ];
+    for (k, v) in &opts.settings {
+        env.push((format!("PORTICO_{}", k.to_ascii_uppercase()), v.clone()));
+    }
+    let overrides = Overrides {
+        demo: opts.demo,
+        ..Default::default()
+    };
+    Config::load(None, &env, &overrides)
+        .and_then(Config::validate)
+        .expect("valid test settings")
+}
+
+/// A running Portico server with its own database.
+pub struct TestApp {
+    pub kind: DbKind,
+    pub base: String,
+    pub app: App,
+    pub client: reqwest::Client,
+    running: Option<Running>,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn start(kind: DbKind) -> Option<TestApp> {
+        Self::start_with(kind, TestOptions::default()).await
+    }
+
+    pub async fn start_with(kind: DbKind, opts: TestOptions) -> Option<TestApp> {
+        let db = TestDb::create(kind).await?;
+        let settings = test_settings(&db, &opts);
+        let mut start = StartOptions {
+            workers: opts.workers,
+            ..StartOptions::default()
+        };
+        if let Some(c) = opts.clock.clone() {
+            start.clock = c;
+        }
+        if let Some(r) = opts.registry.clone() {
+            start.registry = r;
+        }
+        let running = portico::server::start(&settings, start)
+            .await
+            .expect("server starts");
+        let base = format!("http://{}", running.addr);
+        let app = running.app.clone();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        let t = TestApp {
+            kind,
+            base,
+            app,
+            client,
+            running: Some(running),
+            db,
+        };
+        t.wait_ready().await;
+        Some(t)
+    }
+
+    /// Waits for `/readyz` to answer 200 (start-up work such as demo content is done).
+    pub async fn wait_ready(&self) {
+        for _ in 0..400 {
+            if let Ok(r) = self.client.get(self.url("/readyz")).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("server did not become ready within 10 s");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown.cancel();
+        }
+    }
+}
+
+/// The session cookie (`name=value`) from a response's `Set-Cookie` headers, for sending back by hand
+/// (the cookie is `Secure`, which HTTP clients will not return over plain http).
+pub fn cookie_from(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|kv| kv.split_once('=').is_some_and(|(k, _)| k == name))
+        .map(str::to_string)
+}
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL: `both!(name);` for
+/// `async fn name(kind: DbKind)`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::DbKind::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::DbKind::Postgres).await
+            }
+        }
+    )+};
+}

@@ -28,8 +28,10 @@ pub(super) async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Resul
     let conn = ctx.app.db().conn();
     let day = 86_400;
     let sessions = sessions::delete_expired_sessions(conn, now).await?;
-    let jobs = jobs::delete_finished_before(conn, now.plus_secs(-policy.finished_jobs_days * day)).await?;
-    let outbox = outbox::delete_outbox_before(conn, now.plus_secs(-policy.outbox_days * day)).await?;
+    let jobs =
+        jobs::delete_finished_before(conn, now.plus_secs(-policy.finished_jobs_days * day)).await?;
+    let outbox =
+        outbox::delete_outbox_before(conn, now.plus_secs(-policy.outbox_days * day)).await?;
     tracing::info!(sessions, jobs, outbox, "cleanup removed expired records");
     Ok(())
 }

@@ -43,7 +43,12 @@ impl WorkerConfig {
 }
 
 /// Runs until `shutdown` is cancelled.
-pub async fn run_worker(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, shutdown: CancellationToken) {
+pub async fn run_worker(
+    app: App,
+    registry: Arc<JobRegistry>,
+    cfg: WorkerConfig,
+    shutdown: CancellationToken,
+) {
     let mut running: JoinSet<()> = JoinSet::new();
     let mut running_ids: Vec<(tokio::task::Id, i64)> = Vec::new();
     tracing::debug!(worker = %cfg.name, "job worker started");
@@ -62,9 +67,20 @@ pub async fn run_worker(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig,
         let mut claimed = Vec::new();
         if free > 0 {
             let lease_ms = i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
-            match store::claim(app.db().conn(), &cfg.queue, &cfg.name, app.now(), lease_ms, free as u32).await {
+            match store::claim(
+                app.db().conn(),
+                &cfg.queue,
+                &cfg.name,
+                app.now(),
+                lease_ms,
+                free as u32,
+            )
+            .await
+            {
                 Ok(jobs) => claimed = jobs,
-                Err(e) => tracing::warn!(worker = %cfg.name, error = %e, "claiming jobs failed; retrying"),
+                Err(e) => {
+                    tracing::warn!(worker = %cfg.name, error = %e, "claiming jobs failed; retrying")
+                }
             }
         }
         let got_work = !claimed.is_empty();
@@ -119,12 +135,23 @@ async fn execute(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, job: J
         Err(anyhow::anyhow!("lease expired on the last allowed attempt"))
     } else {
         match registry.handler(&job.kind) {
-            None => Err(anyhow::anyhow!("no handler is registered for job kind `{}`", job.kind)),
+            None => Err(anyhow::anyhow!(
+                "no handler is registered for job kind `{}`",
+                job.kind
+            )),
             Some(handler) => {
-                let ctx = JobContext { app: app.clone(), job: job.clone() };
+                let ctx = JobContext {
+                    app: app.clone(),
+                    job: job.clone(),
+                };
                 // Leave a margin inside the lease so a slow job fails before another worker may take it.
                 let limit = cfg.lease.mul_f64(0.9);
-                match tokio::time::timeout(limit, std::panic::AssertUnwindSafe(handler(ctx)).catch_unwind()).await {
+                match tokio::time::timeout(
+                    limit,
+                    std::panic::AssertUnwindSafe(handler(ctx)).catch_unwind(),
+                )
+                .await
+                {
                     Ok(Ok(res)) => res,
                     Ok(Err(_)) => Err(anyhow::anyhow!("the job handler panicked")),
                     Err(_) => Err(anyhow::anyhow!("timed out after {} s", limit.as_secs())),
@@ -136,42 +163,59 @@ async fn execute(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, job: J
     let conn = app.db().conn();
     let result = match &outcome {
         Ok(()) => {
-            metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => "done").increment(1);
+            metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => "done")
+                .increment(1);
             store::complete(conn, job.id, &cfg.name, now).await
         }
         Err(e) => {
-            let permanent = job.attempts >= job.max_attempts || registry.handler(&job.kind).is_none();
+            let permanent =
+                job.attempts >= job.max_attempts || registry.handler(&job.kind).is_none();
             let retry_at = (!permanent).then(|| {
                 let d = backoff(job.attempts);
                 now.plus_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             });
             let outcome = if permanent { "failed" } else { "retry" };
-            metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => outcome).increment(1);
+            metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => outcome)
+                .increment(1);
             tracing::warn!(job_id = job.id, kind = %kind, attempt = job.attempts, error = %format!("{e:#}"), outcome, "job failed");
             store::fail(conn, job.id, &cfg.name, now, &format!("{e:#}"), retry_at).await
         }
     };
     match result {
         Ok(true) => {}
-        Ok(false) => tracing::warn!(job_id = job.id, "job outcome not recorded: the lease had passed to another worker"),
+        Ok(false) => tracing::warn!(
+            job_id = job.id,
+            "job outcome not recorded: the lease had passed to another worker"
+        ),
         Err(e) => tracing::error!(job_id = job.id, error = %e, "recording the job outcome failed"),
     }
-    metrics::histogram!("portico_job_duration_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("portico_job_duration_seconds", "kind" => kind)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Enqueues each periodic job once per period, from every node; unique keys make the extra enqueues
 /// no-ops. Ticks every `tick` until `shutdown`.
-pub async fn run_scheduler(app: App, registry: Arc<JobRegistry>, tick: Duration, shutdown: CancellationToken) {
+pub async fn run_scheduler(
+    app: App,
+    registry: Arc<JobRegistry>,
+    tick: Duration,
+    shutdown: CancellationToken,
+) {
     loop {
         for p in registry.periodic() {
-            let every_ms = i64::try_from(p.every.as_millis()).unwrap_or(i64::MAX).max(1000);
+            let every_ms = i64::try_from(p.every.as_millis())
+                .unwrap_or(i64::MAX)
+                .max(1000);
             let now = app.now();
             let slot = now.millis() / every_ms;
-            let job = NewJob::new(p.kind.clone(), serde_json::json!({}), now).unique(format!("periodic:{}:{slot}", p.kind));
+            let job = NewJob::new(p.kind.clone(), serde_json::json!({}), now)
+                .unique(format!("periodic:{}:{slot}", p.kind));
             match store::enqueue(app.db().conn(), &job, now).await {
                 Ok(Some(_)) => app.wake_workers(),
                 Ok(None) => {}
-                Err(e) => tracing::warn!(kind = %p.kind, error = %e, "scheduling a periodic job failed"),
+                Err(e) => {
+                    tracing::warn!(kind = %p.kind, error = %e, "scheduling a periodic job failed")
+                }
             }
         }
         tokio::select! {

@@ -93,10 +93,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("sessions_by_expiry").table("sessions").col("expires_at").to_owned())
-            .await?;
-        m.create_index(Index::create().name("sessions_by_user").table("sessions").col("user_id").to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("sessions_by_expiry")
+                .table("sessions")
+                .col("expires_at")
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("sessions_by_user")
+                .table("sessions")
+                .col("user_id")
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -156,7 +168,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["settings", "search_outbox", "jobs", "sessions", "memberships", "organizations", "users"] {
+        for t in [
+            "settings",
+            "search_outbox",
+            "jobs",
+            "sessions",
+            "memberships",
+            "organizations",
+            "users",
+        ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

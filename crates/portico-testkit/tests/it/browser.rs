@@ -1,0 +1,199 @@
+//! Browser journeys in headless Chromium at phone and desktop widths, in both languages, each page
+//! audited with axe-core (serious or critical violations fail the test).
+
+use fantoccini::Locator;
+use portico_testkit::browser::{Browser, DESKTOP, PHONE};
+use portico_testkit::{DbKind, TestApp, TestOptions};
+
+async fn set_language(b: &Browser, app: &TestApp, label: &str) {
+    b.client.goto(&app.url("/")).await.unwrap();
+    b.client
+        .find(Locator::Css(&format!(
+            "form.lang-switch button[value=\"{label}\"]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css(&format!("html[lang=\"{label}\"]")))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_page_at_phone_and_desktop_in_both_languages() {
+    let Some(app) = TestApp::start_with(
+        DbKind::Sqlite,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    for (lang, expect_lang, expect_text) in [
+        ("en", "en", "Request a refund"),
+        ("zh-CN", "zh-CN", "申请退款"),
+    ] {
+        set_language(&b, &app, lang).await;
+        for (label, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            b.resize(size).await;
+            b.client.goto(&app.url("/")).await.unwrap();
+            let html_lang = b
+                .client
+                .find(Locator::Css("html"))
+                .await
+                .unwrap()
+                .attr("lang")
+                .await
+                .unwrap();
+            assert_eq!(html_lang.as_deref(), Some(expect_lang));
+            let body = b.client.source().await.unwrap();
+            assert!(body.contains(expect_text), "{lang} {label}");
+            assert!(
+                !b.scrolls_horizontally().await,
+                "no horizontal scrolling at {label} width in {lang}"
+            );
+            b.screenshot(&format!("home-{lang}-{label}")).await;
+            b.assert_accessible(&format!("home ({lang}, {label})"))
+                .await;
+        }
+    }
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_journey_with_search_and_error_pages() {
+    let Some(app) = TestApp::start_with(
+        DbKind::Sqlite,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.resize(PHONE).await;
+    set_language(&b, &app, "en").await;
+    b.client.goto(&app.url("/")).await.unwrap();
+    b.client
+        .find(Locator::Css("a[href=\"/login\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("input[name=\"email\"]"))
+        .await
+        .unwrap();
+    b.assert_accessible("login").await;
+    // A wrong password keeps the e-mail and explains the problem.
+    b.client
+        .find(Locator::Css("input[name=\"email\"]"))
+        .await
+        .unwrap()
+        .send_keys("emma.jones@demo.example.com")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("input[name=\"password\"]"))
+        .await
+        .unwrap()
+        .send_keys("not-my-password")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(
+            "form[action=\"/login\"] button[type=\"submit\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let alert = b
+        .client
+        .wait()
+        .for_element(Locator::Css("[role=\"alert\"]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!alert.is_empty());
+    b.assert_accessible("login with error").await;
+    let email = b
+        .client
+        .find(Locator::Css("input[name=\"email\"]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(email.as_deref(), Some("emma.jones@demo.example.com"));
+    let pw = b
+        .client
+        .find(Locator::Css("input[name=\"password\"]"))
+        .await
+        .unwrap();
+    pw.clear().await.unwrap();
+    pw.send_keys("demo-customer-2026").await.unwrap();
+    b.client
+        .find(Locator::Css(
+            "form[action=\"/login\"] button[type=\"submit\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("form[action=\"/logout\"]"))
+        .await
+        .unwrap();
+    let body = b.client.source().await.unwrap();
+    assert!(
+        body.contains("Emma Jones"),
+        "signed in: the header names the user"
+    );
+    b.screenshot("home-signed-in-phone").await;
+    b.assert_accessible("home signed in").await;
+    b.client
+        .find(Locator::Css("form[action=\"/logout\"] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("a[href=\"/login\"]"))
+        .await
+        .unwrap();
+
+    b.client.goto(&app.url("/no-such-page")).await.unwrap();
+    b.assert_accessible("404 page").await;
+    b.client.goto(&app.url("/api/docs")).await.unwrap();
+    b.resize(DESKTOP).await;
+    b.assert_accessible("API docs").await;
+    assert!(!b.scrolls_horizontally().await);
+    b.close().await;
+    app.stop().await;
+}

@@ -1,0 +1,17 @@
+//! End-to-end tests against a real server on a real socket. Every storage-touching test runs on SQLite
+//! and on PostgreSQL (`both!`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod auth;
+mod browser;
+mod errors;
+mod jobs;
+mod ops;
+mod pages;
+mod storage;

@@ -1,0 +1,167 @@
+use portico_testkit::{DbKind, TestApp, TestOptions, both};
+use serde_json::Value;
+
+async fn home_page_in_both_languages(kind: DbKind) {
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let en = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(en.status(), 200);
+    let en = en.text().await.unwrap();
+    assert!(en.contains("<html lang=\"en\""));
+    assert!(
+        en.contains("role=\"search\"") && en.contains("name=\"q\""),
+        "search box first"
+    );
+    assert!(en.contains("href=\"/login\""), "sign-in link");
+    assert!(en.contains("action=\"/language\""), "language switcher");
+    assert!(
+        en.contains("Northwind Services"),
+        "organisation name from the demo branding"
+    );
+    assert!(en.contains("Request a refund"), "demo task cards");
+    assert!(en.contains("class=\"skip-link\""));
+
+    let zh = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\""));
+    assert!(zh.contains("北风服务中心") && zh.contains("申请退款"));
+
+    // The explicit choice beats the browser's preference.
+    let r = app
+        .client
+        .post(app.url("/language"))
+        .form(&[("locale", "zh-CN"), ("next", "/?x=1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers().get("location").unwrap(), "/?x=1");
+    let cookie = portico_testkit::cookie_from(&r, "portico_lang").unwrap();
+    assert_eq!(cookie, "portico_lang=zh-CN");
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "en")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.text().await.unwrap().contains("<html lang=\"zh-CN\""));
+
+    let r = app
+        .client
+        .post(app.url("/language"))
+        .form(&[("locale", "en"), ("next", "https://evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("location").unwrap(), "/");
+    let r = app
+        .client
+        .post(app.url("/language"))
+        .form(&[("locale", "xx")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    app.stop().await;
+}
+
+async fn fresh_install_has_a_working_home_page(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let body = app.get("/").await.text().await.unwrap();
+    assert!(
+        body.contains("Help Centre"),
+        "default name before branding is set"
+    );
+    let api: Value = app.get("/api/v1/portal").await.json().await.unwrap();
+    assert_eq!(api["name"], "Help Centre");
+    assert_eq!(api["tasks"].as_array().unwrap().len(), 0);
+    app.stop().await;
+}
+
+async fn portal_api_follows_the_language(kind: DbKind) {
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let r = app
+        .client
+        .get(app.url("/api/v1/portal"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["locale"], "zh-CN");
+    assert_eq!(v["name"], "北风服务中心");
+    assert_eq!(v["locales"], serde_json::json!(["en", "zh-CN"]));
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 6);
+    app.stop().await;
+}
+
+async fn openapi_document_and_docs_page(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/portal",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    if kind == DbKind::Sqlite {
+        insta::assert_json_snapshot!("openapi", doc);
+    }
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/api/v1/auth/login") && html.contains("href=\"/api/v1/openapi.json\""));
+    assert!(!html.contains("<script"), "the docs page needs no script");
+    app.stop().await;
+}
+
+both!(
+    home_page_in_both_languages,
+    fresh_install_has_a_working_home_page,
+    portal_api_follows_the_language,
+    openapi_document_and_docs_page
+);

@@ -1,0 +1,215 @@
+//! Storage guarantees: durability settings, acknowledged writes surviving a restart, migrations that
+//! can run again, unique e-mails, and the single-node lock on SQLite.
+
+use std::sync::Arc;
+
+use portico_app::identity::{AddUser, add_user};
+use portico_app::{App, AppError};
+use portico_core::{Locale, Role, SystemClock};
+use portico_storage::{DatabaseUrl, Db, DbConfig, users};
+use portico_testkit::{
+    DbKind, TestDb, TestOptions, both, portico_app, portico_core, portico_storage, test_settings,
+};
+use sea_orm::ConnectionTrait;
+
+async fn open(db: &TestDb, exclusive: bool) -> Result<Db, portico_storage::StorageError> {
+    let mut cfg = DbConfig::new(DatabaseUrl::parse(&db.url).unwrap());
+    cfg.exclusive = exclusive;
+    Db::connect(&cfg).await
+}
+
+async fn sqlite_runs_with_durable_settings(kind: DbKind) {
+    if kind != DbKind::Sqlite {
+        return;
+    }
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let db = open(&tdb, false).await.unwrap();
+    let b = db.db_backend();
+    let journal: String = db
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(b, "PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let sync: i64 = db
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(b, "PRAGMA synchronous"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    let fk: i64 = db
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(b, "PRAGMA foreign_keys"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(fk, 1);
+    let busy: i64 = db
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(b, "PRAGMA busy_timeout"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert!(busy >= 5000);
+}
+
+async fn second_node_on_sqlite_is_refused(kind: DbKind) {
+    if kind != DbKind::Sqlite {
+        return;
+    }
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let first = open(&tdb, true).await.unwrap();
+    let err = open(&tdb, true)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("another Portico process is already serving"),
+        "{err}"
+    );
+    // Short admin commands (non-exclusive) still work alongside the server.
+    assert!(open(&tdb, false).await.is_ok());
+    first.close().await.unwrap();
+    drop(first);
+    assert!(
+        open(&tdb, true).await.is_ok(),
+        "the lock is released with the first node"
+    );
+}
+
+async fn acknowledged_writes_survive_a_restart(kind: DbKind) {
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let settings = test_settings(&tdb, &TestOptions::default());
+    let running = portico::server::start(&settings, Default::default())
+        .await
+        .unwrap();
+    let app = running.app.clone();
+    let u = add_user(
+        &app,
+        AddUser {
+            email: "durable@example.com",
+            name: "持久 User",
+            role: Role::Agent,
+            locale: Locale::ZhCn,
+            password: "a long enough password",
+        },
+    )
+    .await
+    .unwrap();
+    drop(app);
+    running.stop().await;
+    // Migrations run again on the second start and change nothing.
+    let running = portico::server::start(&settings, Default::default())
+        .await
+        .unwrap();
+    let again = users::find_user_by_id(running.app.db().conn(), u.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.name, "持久 User");
+    assert_eq!(again.locale, Locale::ZhCn);
+    assert_eq!(again.role, Role::Agent);
+    assert_eq!(running.app.db().pending_migrations().await.unwrap(), 0);
+    running.stop().await;
+}
+
+async fn duplicate_email_is_a_conflict_on_email(kind: DbKind) {
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let db = open(&tdb, false).await.unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, Arc::new(SystemClock), Default::default());
+    let input = |email| AddUser {
+        email,
+        name: "Ann",
+        role: Role::Customer,
+        locale: Locale::En,
+        password: "a long enough password",
+    };
+    add_user(&app, input("ann@example.com")).await.unwrap();
+    match add_user(&app, input("ANN@Example.com")).await {
+        Err(AppError::Conflict { field, .. }) => assert_eq!(field, "email"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    match add_user(
+        &app,
+        AddUser {
+            email: "bad",
+            name: "",
+            role: Role::Customer,
+            locale: Locale::En,
+            password: "short",
+        },
+    )
+    .await
+    {
+        Err(AppError::Invalid(v)) => {
+            let fields: Vec<_> = v.0.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(fields, vec!["email", "name", "password"]);
+        }
+        other => panic!("expected invalid fields, got {other:?}"),
+    }
+    assert_eq!(
+        users::count_users(app.db().conn()).await.unwrap(),
+        1,
+        "nothing half-written"
+    );
+}
+
+async fn demo_content_loads_once(kind: DbKind) {
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let db = open(&tdb, false).await.unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(
+        db,
+        Arc::new(SystemClock),
+        portico_app::AppSettings {
+            demo: true,
+            base_url: None,
+        },
+    );
+    let first = portico_app::demo::load_demo(&app).await.unwrap();
+    assert_eq!(first.users_created, portico_app::demo::DEMO_USERS.len());
+    let second = portico_app::demo::load_demo(&app).await.unwrap();
+    assert_eq!(
+        (second.users_created, second.users_present),
+        (0, portico_app::demo::DEMO_USERS.len())
+    );
+    assert_eq!(
+        users::count_users(app.db().conn()).await.unwrap() as usize,
+        portico_app::demo::DEMO_USERS.len()
+    );
+    let roles: std::collections::BTreeSet<_> = portico_app::demo::DEMO_USERS
+        .iter()
+        .map(|u| u.role.as_str())
+        .collect();
+    assert_eq!(roles.len(), 3, "every role has a demo user");
+}
+
+both!(
+    sqlite_runs_with_durable_settings,
+    second_node_on_sqlite_is_refused,
+    acknowledged_writes_survive_a_restart,
+    duplicate_email_is_a_conflict_on_email,
+    demo_content_loads_once
+);

@@ -1,0 +1,186 @@
+//! Signing in and out with e-mail and password, and the language switcher.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_app::AppError;
+use portico_app::identity::authenticate;
+use portico_core::Locale;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{PageContext, render};
+use crate::WebState;
+use crate::error::HtmlError;
+use crate::i18n::{LANG_COOKIE, t};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub page: PageContext,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+/// Only same-site relative paths are followed after sign-in or a language change.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_show(page: PageContext, Query(q): Query<NextQuery>) -> Response {
+    let demo = page.demo;
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            page,
+            email: String::new(),
+            next: safe_next(q.next.as_deref()),
+            error: None,
+            demo,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, HtmlError> {
+    let next = safe_next(form.next.as_deref());
+    let fail = |page: PageContext, status: StatusCode, key: &str| {
+        let msg = t(page.lang, key);
+        let demo = page.demo;
+        render(
+            status,
+            &LoginPage {
+                page,
+                email: form.email.clone(),
+                next: next.clone(),
+                error: Some(msg),
+                demo,
+            },
+        )
+    };
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return Ok(fail(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login-error-missing",
+        ));
+    }
+    match authenticate(&state.app, &form.email, &form.password).await {
+        Ok(user) => {
+            start_session(&session, user.id).await?;
+            let mut res = Redirect::to(&next).into_response();
+            set_lang_cookie(&mut res, user.locale, state.config.secure_cookies);
+            Ok(res)
+        }
+        Err(AppError::Unauthenticated) => {
+            Ok(fail(page, StatusCode::UNAUTHORIZED, "login-error-invalid"))
+        }
+        Err(AppError::RateLimited { .. }) => Ok(fail(
+            page,
+            StatusCode::TOO_MANY_REQUESTS,
+            "login-error-locked",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Rotates the session id (no fixation) and records the user.
+pub async fn start_session(session: &Session, user_id: i64) -> Result<(), AppError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session
+        .insert(portico_storage::sessions::USER_ID_KEY, user_id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
+}
+
+pub async fn logout_submit(session: Session) -> Result<Response, HtmlError> {
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    Ok(Redirect::to("/").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    locale: String,
+    next: Option<String>,
+}
+
+/// `POST /language`: remembers the choice for a year and returns to the page.
+pub async fn language_submit(
+    State(state): State<WebState>,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let Ok(locale) = form.locale.parse::<Locale>() else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let mut res = Redirect::to(&safe_next(form.next.as_deref())).into_response();
+    set_lang_cookie(&mut res, locale, state.config.secure_cookies);
+    res
+}
+
+fn set_lang_cookie(res: &mut Response, locale: Locale, secure: bool) {
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+        locale.as_str(),
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        use super::safe_next;
+        assert_eq!(safe_next(Some("/kb?q=1")), "/kb?q=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,144 @@
+//! Server-rendered pages. Every page struct carries a [`PageContext`] with what the layout needs (language,
+//! organisation name, signed-in user, request id); handlers extract it, call a use case and render.
+
+pub mod auth;
+pub mod docs;
+pub mod home;
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use portico_core::Locale;
+use tower_sessions::Session;
+
+use crate::WebState;
+use crate::assets::asset_url;
+use crate::error::HtmlError;
+use crate::i18n;
+use crate::request_id::RequestId;
+
+/// The signed-in user as the layout shows them.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// What every page's layout needs.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub lang: Locale,
+    pub org_name: String,
+    /// Current path and query, for the language switcher's `next`.
+    pub path: String,
+    pub user: Option<SessionUser>,
+    pub request_id: String,
+    pub demo: bool,
+}
+
+impl PageContext {
+    /// A context without database lookups (used where the database may be the problem).
+    pub fn minimal(state: &WebState, lang: Locale, request_id: String, path: String) -> Self {
+        Self {
+            lang,
+            org_name: portico_app::portal::default_name(lang).to_string(),
+            path,
+            user: None,
+            request_id,
+            demo: state.app.settings().demo,
+        }
+    }
+
+    /// Fills in the organisation's configured name; keeps the default if the database does not answer.
+    pub async fn load_org_name(&mut self, state: &WebState) {
+        if let Ok(name) = portico_app::portal::portal_name(&state.app, self.lang).await {
+            self.org_name = name;
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        i18n::t1(self.lang, key, name, value)
+    }
+
+    pub fn asset(&self, name: &str) -> String {
+        asset_url(name)
+    }
+}
+
+impl FromRequestParts<WebState> for PageContext {
+    type Rejection = HtmlError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = parts
+            .extensions
+            .get::<Locale>()
+            .copied()
+            .unwrap_or_default();
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let mut ctx = PageContext::minimal(state, lang, request_id, path);
+        ctx.org_name = portico_app::portal::portal_name(&state.app, lang).await?;
+        if let Ok(session) = Session::from_request_parts(parts, state).await {
+            ctx.user = current_user(&session, state).await?;
+        }
+        Ok(ctx)
+    }
+}
+
+/// The user signed in on this session, if any.
+pub async fn current_user(
+    session: &Session,
+    state: &WebState,
+) -> Result<Option<SessionUser>, HtmlError> {
+    let id: Option<i64> = session
+        .get(portico_storage::sessions::USER_ID_KEY)
+        .await
+        .map_err(|e| {
+            HtmlError(portico_app::AppError::Internal(anyhow::anyhow!(
+                "session: {e}"
+            )))
+        })?;
+    let Some(id) = id else { return Ok(None) };
+    let user = portico_app::identity::find_active_user(&state.app, id).await?;
+    Ok(user.map(|u| SessionUser {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: u.role.as_str().to_string(),
+    }))
+}
+
+/// Renders a template with a status; a template error is logged and answered with a bare 500.
+pub fn render<T: Template>(status: StatusCode, tpl: &T) -> Response {
+    match tpl.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                "<!doctype html><title>Error</title><p>Internal error</p>",
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Prometheus metrics: request counts and latencies labelled by the matched route (never the raw URI, so
+//! ids in paths cannot explode the label set), job outcomes, and queue depth read at scrape time.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::WebState;
+
+/// The route template, copied from the request to the response so the outer metrics layer can see it.
+#[derive(Debug, Clone)]
+struct RouteLabel(String);
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide recorder once; later calls (more apps in one test process) share it.
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Suffix("_seconds".into()),
+                    &[
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0, 10.0,
+                    ],
+                )
+                .ok()?;
+            match builder.install_recorder() {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics recorder not installed");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Route layer: records which route matched.
+pub async fn label_route(req: Request, next: Next) -> Response {
+    let label = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let mut res = next.run(req).await;
+    if let Some(l) = label {
+        res.extensions_mut().insert(RouteLabel(l));
+    }
+    res
+}
+
+/// Outer layer: counts and times every request.
+pub async fn track(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_string();
+    let res = next.run(req).await;
+    let route = res
+        .extensions()
+        .get::<RouteLabel>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| "unmatched".into());
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("portico_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("portico_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+/// `GET /metrics`.
+pub async fn metrics_endpoint(State(state): State<WebState>) -> Response {
+    if let Ok(c) = portico_storage::jobs::count_jobs(state.app.db().conn()).await {
+        for (status, n) in [
+            ("queued", c.queued),
+            ("running", c.running),
+            ("done", c.done),
+            ("failed", c.failed),
+        ] {
+            metrics::gauge!("portico_jobs", "status" => status).set(n as f64);
+        }
+    }
+    match handle() {
+        Some(h) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            )],
+            h.render(),
+        )
+            .into_response(),
+        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}

@@ -1,0 +1,90 @@
+//! Operational endpoints: liveness and readiness.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::WebState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or what is not ready yet.
+    pub status: String,
+    /// Each check and its state.
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Liveness: 200 while the process runs.
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "The process is alive", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        checks: Vec::new(),
+    })
+}
+
+/// Readiness: 200 when start-up has finished and the database answers, else 503.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "Not ready; `checks` says why", body = Health),
+    ))]
+pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>) {
+    let started = state.ready.load(Ordering::Acquire);
+    let db = match tokio::time::timeout(Duration::from_secs(2), state.app.db().ping()).await {
+        Ok(Ok(())) => Check {
+            name: "database".into(),
+            ok: true,
+            detail: None,
+        },
+        Ok(Err(e)) => Check {
+            name: "database".into(),
+            ok: false,
+            detail: Some(e.to_string()),
+        },
+        Err(_) => Check {
+            name: "database".into(),
+            ok: false,
+            detail: Some("no answer within 2 s".into()),
+        },
+    };
+    let checks = vec![
+        Check {
+            name: "startup".into(),
+            ok: started,
+            detail: None,
+        },
+        db,
+    ];
+    let ok = checks.iter().all(|c| c.ok);
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Health {
+            status: if ok {
+                "ok".into()
+            } else {
+                "unavailable".into()
+            },
+            checks,
+        }),
+    )
+}

@@ -1,0 +1,473 @@
+//! Configuration: defaults in code, then `portico.toml` (or `--config FILE`), then `PORTICO_…`
+//! environment variables (nested keys with `__`, e.g. `PORTICO_HTTP__BODY_LIMIT_BYTES`), then command-line
+//! flags. Validated once at start; an unknown key in the file or a bad value stops start-up with one line
+//! naming the setting. Secrets are wrapped so they never print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use portico_storage::DatabaseUrl;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub session_idle_days: u64,
+    /// `true`/`false` to force cookie security; unset means secure unless `base_url` is plain HTTP on a
+    /// host other than localhost.
+    pub secure_cookies: Option<bool>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            session_idle_days: 14,
+            secure_cookies: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSettings {
+    /// Run job workers inside `serve` (turn off on nodes that only serve HTTP).
+    pub enabled: bool,
+    pub concurrency: usize,
+    pub poll_interval_ms: u64,
+    pub lease_secs: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            concurrency: 4,
+            poll_interval_ms: 1000,
+            lease_secs: 300,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+/// Every setting. `portico.example.toml` documents each one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub base_url: Option<String>,
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub demo: bool,
+    pub http: HttpSettings,
+    pub workers: WorkerSettings,
+    pub database: DatabaseSettings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            base_url: None,
+            smtp_url: None,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            demo: false,
+            http: HttpSettings::default(),
+            workers: WorkerSettings::default(),
+            database: DatabaseSettings::default(),
+        }
+    }
+}
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "base_url",
+    "smtp_url",
+    "log_format",
+    "log_level",
+    "demo",
+    "http",
+    "workers",
+    "database",
+];
+
+/// A configuration problem, phrased for the person starting the server.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Command-line values that override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub demo: bool,
+}
+
+/// The validated result.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub raw: Config,
+    pub listen: SocketAddr,
+    pub database: DatabaseUrl,
+    pub base_url: Option<String>,
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    /// Loads from the file (if any), the environment and the overrides.
+    pub fn load(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    )));
+                }
+                fig = fig.merge(Toml::file_exact(path));
+            }
+            None => {
+                if Path::new("portico.toml").exists() {
+                    fig = fig.merge(Toml::file_exact("portico.toml"));
+                }
+            }
+        }
+        // Only keys Portico knows are read from the environment, so unrelated PORTICO_* variables (test
+        // settings, wrappers) cannot break start-up; nested keys use `__`.
+        let mut env_pairs: Vec<(String, String)> = Vec::new();
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix("PORTICO_") else {
+                continue;
+            };
+            let key = rest.to_ascii_lowercase();
+            let top = key.split("__").next().unwrap_or("");
+            if TOP_LEVEL_KEYS.contains(&top) {
+                env_pairs.push((key, v.clone()));
+            }
+        }
+        for (k, v) in env_pairs {
+            let path = k.replace("__", ".");
+            let value: figment::value::Value =
+                v.parse().unwrap_or(figment::value::Value::from(v.clone()));
+            let value = match value {
+                // Keep strings that merely look like numbers for string settings (e.g. a password).
+                figment::value::Value::Num(..)
+                    if matches!(
+                        path.as_str(),
+                        "listen" | "database_url" | "base_url" | "smtp_url" | "log_level"
+                    ) =>
+                {
+                    figment::value::Value::from(v)
+                }
+                other => other,
+            };
+            fig = fig.merge(Serialized::default(&path, value).profile(figment::Profile::Default));
+        }
+        if let Some(l) = &overrides.listen {
+            fig = fig.merge(Serialized::default("listen", l));
+        }
+        if let Some(d) = &overrides.data_dir {
+            fig = fig.merge(Serialized::default("data_dir", d));
+        }
+        if let Some(u) = &overrides.database_url {
+            fig = fig.merge(Serialized::default("database_url", u));
+        }
+        if overrides.demo {
+            fig = fig.merge(Serialized::default("demo", true));
+        }
+        fig.extract::<Config>()
+            .map_err(|e| ConfigError(describe(&e)))
+    }
+
+    /// Checks values and derives the settings the server runs with.
+    pub fn validate(self) -> Result<Settings, ConfigError> {
+        let listen: SocketAddr = self.listen.trim().parse().map_err(|_| {
+            ConfigError(format!(
+                "listen: `{}` is not an address to listen on; expected IP:PORT such as 127.0.0.1:8080",
+                self.listen
+            ))
+        })?;
+        let db_url = match &self.database_url {
+            Some(u) if !u.trim().is_empty() => u.clone(),
+            _ => format!("sqlite://{}", self.data_dir.join("portico.db").display()),
+        };
+        let database = DatabaseUrl::parse(&db_url).map_err(|e| ConfigError(e.to_string()))?;
+        let base_url = match &self.base_url {
+            None => None,
+            Some(b) => {
+                let b = b.trim().trim_end_matches('/').to_string();
+                let ok = (b.starts_with("http://") || b.starts_with("https://"))
+                    && b.split_once("://")
+                        .is_some_and(|(_, h)| !h.is_empty() && !h.contains(['/', ' ', '?', '#']));
+                if !ok {
+                    return Err(ConfigError(format!(
+                        "base_url: `{b}` must be an origin such as https://help.example.com (no path)"
+                    )));
+                }
+                Some(b)
+            }
+        };
+        if !matches!(
+            self.log_level.as_str(),
+            "error" | "warn" | "info" | "debug" | "trace"
+        ) && !self.log_level.contains('=')
+        {
+            return Err(ConfigError(format!(
+                "log_level: `{}` is not one of error, warn, info, debug, trace (or a filter such as portico=debug)",
+                self.log_level
+            )));
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return Err(ConfigError(
+                "http.body_limit_bytes: must be at least 1024".into(),
+            ));
+        }
+        if self.http.request_timeout_secs == 0 {
+            return Err(ConfigError(
+                "http.request_timeout_secs: must be at least 1".into(),
+            ));
+        }
+        if self.workers.concurrency == 0 || self.workers.concurrency > 256 {
+            return Err(ConfigError(
+                "workers.concurrency: must be between 1 and 256".into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError(
+                "database.max_connections: must be at least 1".into(),
+            ));
+        }
+        let plain_http_remote = base_url.as_deref().is_some_and(|b| {
+            b.starts_with("http://")
+                && !(b.starts_with("http://localhost")
+                    || b.starts_with("http://127.")
+                    || b.starts_with("http://[::1]"))
+        });
+        let secure_cookies = self.http.secure_cookies.unwrap_or(!plain_http_remote);
+        Ok(Settings {
+            listen,
+            database,
+            base_url,
+            secure_cookies,
+            raw: self,
+        })
+    }
+}
+
+/// One line naming the setting and the problem.
+fn describe(e: &figment::Error) -> String {
+    use figment::error::Kind;
+    let mut path = e.path.clone();
+    if let Kind::UnknownField(name, _) = &e.kind
+        && path.last() == Some(name)
+    {
+        path.pop();
+    }
+    let key = if path.is_empty() {
+        None
+    } else {
+        Some(path.join("."))
+    };
+    let source = e
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(figment::Source::File(p)) => format!(" (in {})", p.display()),
+            _ if m.name.contains("environment") || m.name.contains("Serialized") => String::new(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    match (&e.kind, key) {
+        (Kind::UnknownField(name, _), Some(parent)) => {
+            format!("unknown setting `{parent}.{name}`{source}; see portico.example.toml")
+        }
+        (Kind::UnknownField(name, _), None) => {
+            format!("unknown setting `{name}`{source}; see portico.example.toml")
+        }
+        (kind, Some(k)) => format!("setting `{k}`{source}: {kind}"),
+        (kind, None) => format!("configuration{source}: {kind}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_give_embedded_sqlite_on_localhost() {
+        let s = Config::load(None, &[], &Overrides::default())
+            .and_then(Config::validate)
+            .map_err(|e| e.0);
+        let s = s.as_ref().ok();
+        assert_eq!(
+            s.map(|s| s.listen.to_string()),
+            Some("127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            s.map(|s| s.database.redacted()),
+            Some("sqlite://./data/portico.db".into())
+        );
+        assert_eq!(s.map(|s| s.secure_cookies), Some(true));
+    }
+
+    #[test]
+    fn environment_then_flags_override() {
+        let e = env(&[
+            ("PORTICO_LISTEN", "0.0.0.0:9000"),
+            ("PORTICO_HTTP__BODY_LIMIT_BYTES", "2048"),
+            ("PORTICO_TEST_DATABASE_URL", "postgres://ignored"),
+            ("OTHER", "x"),
+        ]);
+        let c = Config::load(None, &e, &Overrides::default()).map_err(|e| e.0);
+        assert_eq!(
+            c.as_ref().map(|c| c.listen.as_str()).ok(),
+            Some("0.0.0.0:9000")
+        );
+        assert_eq!(c.as_ref().map(|c| c.http.body_limit_bytes).ok(), Some(2048));
+        let o = Overrides {
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::load(None, &e, &o).map(|c| c.listen).ok().as_deref(),
+            Some("127.0.0.1:1")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let dir = dir
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .unwrap_or_default();
+        let f = dir.join("portico.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:8080\"\nlisten_port = 3\n").ok();
+        let err = Config::load(Some(&f), &[], &Overrides::default())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(err.contains("unknown setting `listen_port`"), "{err}");
+        std::fs::write(&f, "[http]\nbody_limit = 3\n").ok();
+        let err = Config::load(Some(&f), &[], &Overrides::default())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(err.contains("http.body_limit"), "{err}");
+
+        let bad = |pairs: &[(&str, &str)]| {
+            Config::load(None, &env(pairs), &Overrides::default())
+                .and_then(Config::validate)
+                .err()
+                .map(|e| e.0)
+                .unwrap_or_default()
+        };
+        assert!(bad(&[("PORTICO_LISTEN", "localhost")]).starts_with("listen:"));
+        assert!(bad(&[("PORTICO_DATABASE_URL", "mysql://x")]).starts_with("database_url:"));
+        assert!(bad(&[("PORTICO_BASE_URL", "help.example.com")]).starts_with("base_url:"));
+        assert!(bad(&[("PORTICO_LOG_FORMAT", "xml")]).contains("log_format"));
+        assert!(bad(&[("PORTICO_WORKERS__CONCURRENCY", "0")]).starts_with("workers.concurrency"));
+        let missing = Config::load(
+            Some(Path::new("/nonexistent/portico.toml")),
+            &[],
+            &Overrides::default(),
+        )
+        .err()
+        .map(|e| e.0);
+        assert_eq!(
+            missing.as_deref(),
+            Some("config file /nonexistent/portico.toml does not exist")
+        );
+    }
+
+    #[test]
+    fn example_file_is_valid_and_documents_every_setting() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../portico.example.toml");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let loaded =
+            Config::load(Some(&path), &[], &Overrides::default()).and_then(Config::validate);
+        assert!(loaded.is_ok(), "{:?}", loaded.err());
+        let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
+        let mut keys: Vec<String> = TOP_LEVEL_KEYS.iter().map(|k| k.to_string()).collect();
+        for section in ["http", "workers", "database"] {
+            if let Some(obj) = defaults[section].as_object() {
+                keys.extend(obj.keys().cloned());
+            }
+        }
+        for k in keys {
+            assert!(
+                text.contains(&format!("{k} =")) || text.contains(&format!("[{k}]")),
+                "{k} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_http_base_url_turns_off_secure_cookies_unless_local() {
+        let s = |b: &str| {
+            Config::load(
+                None,
+                &env(&[("PORTICO_BASE_URL", b)]),
+                &Overrides::default(),
+            )
+            .and_then(Config::validate)
+            .map(|s| s.secure_cookies)
+            .ok()
+        };
+        assert_eq!(s("http://intranet.example"), Some(false));
+        assert_eq!(s("http://localhost:8080"), Some(true));
+        assert_eq!(s("https://help.example.com"), Some(true));
+    }
+}

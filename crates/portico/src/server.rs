@@ -1,0 +1,290 @@
+//! Starting and stopping a node: open and migrate the database, bind the socket, serve, load demo
+//! content, run job workers and the scheduler, and on shutdown stop accepting, finish in-flight requests
+//! (up to 10 s) and let running jobs end.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use portico_app::jobs::{CleanupPolicy, JobRegistry, WorkerConfig, run_scheduler, run_worker};
+use portico_app::{App, AppSettings};
+use portico_core::{Clock, SystemClock};
+use portico_storage::{Backend, Db, DbConfig};
+use portico_web::WebConfig;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+
+/// How long in-flight requests may take to finish after a stop signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Things tests replace.
+#[derive(Clone)]
+pub struct StartOptions {
+    pub clock: Arc<dyn Clock>,
+    pub registry: JobRegistry,
+    /// Run job workers and the scheduler in this process.
+    pub workers: bool,
+}
+
+impl std::fmt::Debug for StartOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartOptions")
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            registry: JobRegistry::standard(CleanupPolicy::default()),
+            workers: true,
+        }
+    }
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub shutdown: CancellationToken,
+    pub ready: Arc<AtomicBool>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Asks the node to stop and waits until it has.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+
+    /// Waits until the node stops by itself (after `shutdown` is cancelled elsewhere).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the database for this configuration.
+pub async fn open_db(settings: &Settings, exclusive: bool) -> anyhow::Result<Db> {
+    if settings.database.backend() == Backend::Sqlite {
+        ensure_writable_dir(&settings.raw.data_dir)?;
+    }
+    let mut cfg = DbConfig::new(settings.database.clone());
+    cfg.max_connections = settings.raw.database.max_connections;
+    cfg.connect_timeout = Duration::from_secs(settings.raw.database.connect_timeout_secs.max(1));
+    cfg.exclusive = exclusive;
+    Ok(Db::connect(&cfg).await?)
+}
+
+fn ensure_writable_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("data directory {} cannot be created: {e}", dir.display()))?;
+    let probe = dir.join(".portico-write-test");
+    std::fs::write(&probe, b"ok")
+        .map_err(|e| anyhow::anyhow!("data directory {} is not writable: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// The web settings derived from the validated configuration.
+pub fn web_config(settings: &Settings) -> WebConfig {
+    let raw = &settings.raw;
+    WebConfig {
+        secure_cookies: settings.secure_cookies,
+        hsts: settings
+            .base_url
+            .as_deref()
+            .is_some_and(|b| b.starts_with("https://")),
+        trusted_origins: settings.base_url.iter().cloned().collect(),
+        body_limit: raw.http.body_limit_bytes,
+        request_timeout: Duration::from_secs(raw.http.request_timeout_secs),
+        session_idle: Duration::from_secs(raw.http.session_idle_days.saturating_mul(86_400)),
+    }
+}
+
+/// Starts a node: returns once the socket listens and the schema is current; demo content loads in the
+/// background and `/readyz` turns 200 when it is done.
+pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {}", settings.listen, io_reason(&e)))?;
+    let db = open_db(settings, true).await?;
+    db.migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
+    let app = App::new(
+        db,
+        opts.clock.clone(),
+        AppSettings {
+            demo: settings.raw.demo,
+            base_url: settings.base_url.clone(),
+        },
+    );
+    let addr = listener.local_addr()?;
+    let ready = Arc::new(AtomicBool::new(false));
+    let shutdown = CancellationToken::new();
+    let router = portico_web::router(app.clone(), web_config(settings), ready.clone());
+
+    let mut background: Vec<JoinHandle<()>> = Vec::new();
+    let registry = Arc::new(opts.registry);
+    if opts.workers && settings.raw.workers.enabled {
+        let wc = worker_config(settings);
+        background.push(tokio::spawn(run_worker(
+            app.clone(),
+            registry.clone(),
+            wc,
+            shutdown.child_token(),
+        )));
+        background.push(tokio::spawn(run_scheduler(
+            app.clone(),
+            registry.clone(),
+            Duration::from_secs(60),
+            shutdown.child_token(),
+        )));
+    }
+
+    {
+        let app = app.clone();
+        let ready = ready.clone();
+        let demo = settings.raw.demo;
+        let stop = shutdown.clone();
+        background.push(tokio::spawn(async move {
+            if demo {
+                match portico_app::demo::load_demo(&app).await {
+                    Ok(r) => print_demo_banner(r.users_created),
+                    Err(e) => {
+                        tracing::error!(error = %e, "loading demo content failed");
+                        stop.cancel();
+                        return;
+                    }
+                }
+            }
+            ready.store(true, Ordering::Release);
+            tracing::info!("ready");
+        }));
+    }
+
+    let stop = shutdown.clone();
+    let app_for_close = app.clone();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown({
+            let stop = stop.clone();
+            async move { stop.cancelled().await }
+        });
+        let serve = tokio::spawn(async move { serve.await });
+        stop.cancelled().await;
+        tracing::info!("stopping: no new connections; finishing requests in flight");
+        if tokio::time::timeout(SHUTDOWN_GRACE, serve).await.is_err() {
+            tracing::warn!(
+                "requests still running after {} s were cut off",
+                SHUTDOWN_GRACE.as_secs()
+            );
+        }
+        for b in background {
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, b).await;
+        }
+        if let Err(e) = app_for_close.db().close().await {
+            tracing::warn!(error = %e, "closing the database failed");
+        }
+        tracing::info!("stopped");
+    });
+    tracing::info!(%addr, database = %settings.database.redacted(), "listening on http://{addr}");
+    Ok(Running {
+        addr,
+        app,
+        shutdown,
+        ready,
+        task,
+    })
+}
+
+fn print_demo_banner(created: usize) {
+    let mut out = String::from("\nDemo content is loaded. Sign in at /login with:\n");
+    for u in portico_app::demo::DEMO_USERS {
+        out.push_str(&format!(
+            "  {:<8} {:<30} password: {}\n",
+            u.role.as_str(),
+            u.email,
+            u.password
+        ));
+    }
+    if created == 0 {
+        out.push_str("(accounts already existed; passwords are the initial ones unless someone changed them)\n");
+    }
+    eprintln!("{out}");
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "the address is already in use (is another server running?)".into()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need privileges)".into()
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "that address does not belong to this machine".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "node".into())
+}
+
+/// Worker settings from the configuration; the name (host plus a random suffix) owns this process's leases.
+fn worker_config(settings: &Settings) -> WorkerConfig {
+    let w = &settings.raw.workers;
+    let mut wc = WorkerConfig::new(format!("{}-{:08x}", hostname(), rand::random::<u32>()));
+    wc.concurrency = w.concurrency;
+    wc.poll_interval = Duration::from_millis(w.poll_interval_ms.max(10));
+    wc.lease = Duration::from_secs(w.lease_secs.max(1));
+    wc
+}
+
+/// Runs job workers only (a separate worker node), until `shutdown`.
+pub async fn run_worker_node(
+    settings: &Settings,
+    opts: StartOptions,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let db = open_db(settings, true).await?;
+    db.migrate().await?;
+    let app = App::new(
+        db,
+        opts.clock.clone(),
+        AppSettings {
+            demo: false,
+            base_url: settings.base_url.clone(),
+        },
+    );
+    let registry = Arc::new(opts.registry);
+    let wc = worker_config(settings);
+    let sched = tokio::spawn(run_scheduler(
+        app.clone(),
+        registry.clone(),
+        Duration::from_secs(60),
+        shutdown.child_token(),
+    ));
+    tracing::info!(database = %settings.database.redacted(), "worker running");
+    run_worker(app.clone(), registry, wc, shutdown.clone()).await;
+    let _ = sched.await;
+    app.db().close().await?;
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! The `portico` binary as a person uses it: clear one-line errors with a non-zero exit for bad
+//! configuration, and a clean stop on SIGTERM.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn portico() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_portico"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PORTICO_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("PORTICO_LOG_LEVEL", "warn");
+    c
+}
+
+/// Runs a command expected to fail; returns its stderr after checking it is one clear line.
+fn fails(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        !err.contains("panicked")
+            && !err.contains("stack backtrace")
+            && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    let last = err.lines().last().unwrap().to_string();
+    assert!(
+        err.lines().filter(|l| l.starts_with("error: ")).count() == 1,
+        "{err}"
+    );
+    last
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = portico().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in [
+        "serve",
+        "migrate",
+        "user",
+        "import",
+        "reindex",
+        "backup",
+        "check-config",
+        "worker",
+    ] {
+        assert!(text.contains(cmd), "{cmd} missing from --help");
+    }
+}
+
+#[test]
+fn bad_configuration_gives_one_line_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let e = fails(
+        portico()
+            .args(["check-config"])
+            .env("PORTICO_LISTEN", "nowhere"),
+        1,
+    );
+    assert!(e.contains("listen"), "{e}");
+    let e = fails(
+        portico()
+            .args(["check-config"])
+            .env("PORTICO_DATABASE_URL", "mysql://db/x"),
+        1,
+    );
+    assert!(e.contains("database_url"), "{e}");
+    let e = fails(
+        portico().args([
+            "check-config",
+            "--database-url",
+            "postgres://u:hunter2@db:notaport/x",
+        ]),
+        1,
+    );
+    assert!(e.contains("database_url") && !e.contains("hunter2"), "{e}");
+    let cfg = d.join("portico.toml");
+    std::fs::write(&cfg, "listen = \"127.0.0.1:8080\"\nlistne = 1\n").unwrap();
+    let e = fails(portico().args(["check-config", "--config"]).arg(&cfg), 1);
+    assert!(e.contains("unknown setting `listne`"), "{e}");
+    let e = fails(
+        portico()
+            .args(["check-config", "--config"])
+            .arg(d.join("missing.toml")),
+        1,
+    );
+    assert!(e.contains("does not exist"), "{e}");
+    let ok = portico()
+        .args(["check-config", "--data-dir"])
+        .arg(d)
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("configuration is valid"));
+}
+
+#[test]
+fn unreachable_postgres_unwritable_dir_and_busy_port() {
+    let e = fails(
+        portico().args([
+            "migrate",
+            "--database-url",
+            "postgres://portico@127.0.0.1:1/portico",
+        ]),
+        1,
+    );
+    assert!(
+        e.contains("cannot connect to PostgreSQL at postgres://portico@127.0.0.1:1/portico"),
+        "{e}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mut perms = std::fs::metadata(&ro).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    std::fs::set_permissions(&ro, perms).unwrap();
+    // Root ignores permission bits; use a path under a regular file instead, which nobody can create.
+    let blocked = dir.path().join("file");
+    std::fs::write(&blocked, b"x").unwrap();
+    let e = fails(
+        portico()
+            .args(["migrate", "--data-dir"])
+            .arg(blocked.join("data")),
+        1,
+    );
+    assert!(
+        e.contains("data directory") && e.contains("cannot be created"),
+        "{e}"
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let e = fails(
+        portico()
+            .args(["serve", "--listen", &addr, "--data-dir"])
+            .arg(dir.path().join("d")),
+        1,
+    );
+    assert!(
+        e.contains(&format!("cannot listen on {addr}")) && e.contains("already in use"),
+        "{e}"
+    );
+}
+
+#[test]
+fn user_add_reads_the_password_and_reports_bad_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, pw: &str| {
+        let mut child = portico()
+            .args([
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Ops Admin",
+                "--role",
+                "admin",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(pw.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = add("ops@example.com", "a strong passphrase\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("created admin user Ops Admin <ops@example.com>")
+    );
+    let out = add("OPS@example.com", "another strong one\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--email: a user with this e-mail already exists")
+    );
+    let out = add("not-an-email", "short\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--email:") && err.contains("--password:"),
+        "{err}"
+    );
+    let e = fails(
+        portico()
+            .args([
+                "user",
+                "add",
+                "--email",
+                "a@b.co",
+                "--name",
+                "A",
+                "--role",
+                "admin",
+                "--locale",
+                "fr",
+                "--data-dir",
+            ])
+            .arg(dir.path()),
+        1,
+    );
+    assert!(e.contains("--locale"), "{e}");
+}
+
+#[test]
+fn commands_of_later_versions_say_so() {
+    let out = portico().args(["import", "kb", "/tmp/x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not yet available"));
+    let out = portico().args(["reindex"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn backup_writes_a_consistent_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = portico()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let target = dir.path().join("backup.db");
+    let out = portico()
+        .args(["backup", "--data-dir"])
+        .arg(dir.path())
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::metadata(&target).unwrap().len() > 0);
+    let again = portico()
+        .args(["backup", "--data-dir"])
+        .arg(dir.path())
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "an existing file is never overwritten"
+    );
+    // The copy is a working database.
+    let out = portico()
+        .args(["migrate", "--database-url"])
+        .arg(format!("sqlite://{}", target.display()))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(0 migration(s) applied)"));
+}
+
+#[test]
+fn serve_demo_then_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = || {
+        portico()
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("PORTICO_LOG_LEVEL", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    for round in 0..2 {
+        let mut child = run();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut log = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+                let ready = l.contains("ready");
+                log.push(l);
+                if ready {
+                    break;
+                }
+            }
+        }
+        let text = log.join("\n");
+        assert!(
+            text.contains("admin@demo.example.com") && text.contains("demo-admin-2026"),
+            "round {round}: credentials printed\n{text}"
+        );
+        // A second node on the same SQLite file is refused while this one runs.
+        if round == 0 {
+            let other = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .to_string();
+            let e = fails(
+                portico()
+                    .args(["serve", "--listen", &other, "--data-dir"])
+                    .arg(dir.path()),
+                1,
+            );
+            assert!(e.contains("another Portico process"), "{e}");
+        }
+        let pid = child.id().to_string();
+        let started = Instant::now();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "exit 0 on SIGTERM");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
