@@ -140,6 +140,7 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     let tasks = serde_json::to_value(demo_tasks()).map_err(|e| AppError::Internal(e.into()))?;
     settings::insert_setting_if_absent(conn, BRANDING_KEY, &branding, now).await?;
     settings::insert_setting_if_absent(conn, HOME_TASKS_KEY, &tasks, now).await?;
+    crate::portal::invalidate(app);
 
     let org = organizations::ensure_organization(
         conn,

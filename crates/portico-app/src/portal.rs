@@ -1,5 +1,11 @@
 //! The portal's identity as visitors see it: the organisation's name and the home page's task cards,
 //! both administrator settings stored in the database and read in the visitor's language.
+//!
+//! Every page needs them, so they are cached in memory for a few seconds: a change made on this node
+//! is visible at once (writers call [`invalidate`]); other nodes see it within [`CACHE_TTL`].
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use portico_core::{Locale, Localized};
 use portico_storage::settings;
@@ -9,6 +15,9 @@ use crate::{App, AppError};
 
 pub const BRANDING_KEY: &str = "branding";
 pub const HOME_TASKS_KEY: &str = "home_tasks";
+
+/// How long another node's settings change may take to show on this node.
+pub const CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// Branding settings (more fields arrive with the branding feature).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -23,6 +32,13 @@ pub struct HomeTask {
     pub icon: String,
     pub title: Localized,
     pub description: Localized,
+}
+
+/// The stored settings, in every language.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortalSettings {
+    pub branding: Option<Branding>,
+    pub tasks: Vec<HomeTask>,
 }
 
 /// What a page needs to know about the portal, in one locale.
@@ -41,6 +57,12 @@ pub struct TaskView {
     pub description: String,
 }
 
+/// The in-memory copy of [`PortalSettings`].
+#[derive(Debug, Default)]
+pub(crate) struct SettingsCache {
+    slot: RwLock<Option<(Instant, Arc<PortalSettings>)>>,
+}
+
 /// The name used when no administrator has set one.
 pub fn default_name(locale: Locale) -> &'static str {
     match locale {
@@ -49,8 +71,40 @@ pub fn default_name(locale: Locale) -> &'static str {
     }
 }
 
-fn name_from(branding: Option<Branding>, locale: Locale) -> String {
-    branding
+/// The current settings, from the cache when it is fresh.
+pub async fn portal_settings(app: &App) -> Result<Arc<PortalSettings>, AppError> {
+    let cache = app.portal_cache();
+    if let Ok(slot) = cache.slot.read()
+        && let Some((at, s)) = slot.as_ref()
+        && at.elapsed() < CACHE_TTL
+    {
+        return Ok(s.clone());
+    }
+    let conn = app.db().conn();
+    // A value that no longer parses (written by a newer version, say) falls back to the default rather
+    // than taking the portal down.
+    let branding = settings::get_setting(conn, BRANDING_KEY).await?.and_then(|v| serde_json::from_value(v).ok());
+    let tasks = settings::get_setting(conn, HOME_TASKS_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let fresh = Arc::new(PortalSettings { branding, tasks });
+    if let Ok(mut slot) = cache.slot.write() {
+        *slot = Some((Instant::now(), fresh.clone()));
+    }
+    Ok(fresh)
+}
+
+/// Drops the cached settings; call after changing them.
+pub fn invalidate(app: &App) {
+    if let Ok(mut slot) = app.portal_cache().slot.write() {
+        *slot = None;
+    }
+}
+
+fn name_in(s: &PortalSettings, locale: Locale) -> String {
+    s.branding
+        .as_ref()
         .map(|b| b.name.get(locale).to_string())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| default_name(locale).to_string())
@@ -58,32 +112,23 @@ fn name_from(branding: Option<Branding>, locale: Locale) -> String {
 
 /// The organisation's name in `locale`.
 pub async fn portal_name(app: &App, locale: Locale) -> Result<String, AppError> {
-    let branding: Option<Branding> = settings::get_setting(app.db().conn(), BRANDING_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok());
-    Ok(name_from(branding, locale))
+    Ok(name_in(&*portal_settings(app).await?, locale))
 }
 
+/// Name and home-page tasks in `locale`.
 pub async fn portal_info(app: &App, locale: Locale) -> Result<PortalInfo, AppError> {
-    let conn = app.db().conn();
-    let branding: Option<Branding> = settings::get_setting(conn, BRANDING_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok());
-    let tasks: Vec<HomeTask> = settings::get_setting(conn, HOME_TASKS_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
-    let name = name_from(branding, locale);
+    let s = portal_settings(app).await?;
     Ok(PortalInfo {
-        name,
+        name: name_in(&s, locale),
         locale,
-        tasks: tasks
-            .into_iter()
+        tasks: s
+            .tasks
+            .iter()
             .map(|t| TaskView {
                 title: t.title.get(locale).to_string(),
                 description: t.description.get(locale).to_string(),
-                href: t.href,
-                icon: t.icon,
+                href: t.href.clone(),
+                icon: t.icon.clone(),
             })
             .collect(),
     })

@@ -27,6 +27,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     settings: AppSettings,
     job_wakeup: Notify,
+    portal_cache: crate::portal::SettingsCache,
 }
 
 impl App {
@@ -37,6 +38,7 @@ impl App {
                 clock,
                 settings,
                 job_wakeup: Notify::new(),
+                portal_cache: Default::default(),
             }),
         }
     }
@@ -60,6 +62,10 @@ impl App {
     /// Wakes this process's job workers (after committing a transaction that enqueued jobs).
     pub fn wake_workers(&self) {
         self.inner.job_wakeup.notify_waiters();
+    }
+
+    pub(crate) fn portal_cache(&self) -> &crate::portal::SettingsCache {
+        &self.inner.portal_cache
     }
 
     pub(crate) fn job_wakeup(&self) -> &Notify {
