@@ -83,7 +83,9 @@ pub async fn portal_settings(app: &App) -> Result<Arc<PortalSettings>, AppError>
     let conn = app.db().conn();
     // A value that no longer parses (written by a newer version, say) falls back to the default rather
     // than taking the portal down.
-    let branding = settings::get_setting(conn, BRANDING_KEY).await?.and_then(|v| serde_json::from_value(v).ok());
+    let branding = settings::get_setting(conn, BRANDING_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok());
     let tasks = settings::get_setting(conn, HOME_TASKS_KEY)
         .await?
         .and_then(|v| serde_json::from_value(v).ok())

@@ -16,3 +16,15 @@ pub fn skip_locked(backend: DbBackend) -> &'static str {
         _ => "",
     }
 }
+
+/// Statement run after enqueueing jobs: on PostgreSQL a `NOTIFY` (delivered when the transaction
+/// commits) wakes idle workers on every node; SQLite has a single node, woken in-process.
+pub fn after_enqueue(backend: DbBackend) -> Option<&'static str> {
+    match backend {
+        DbBackend::Postgres => Some("SELECT pg_notify('portico_jobs', '')"),
+        _ => None,
+    }
+}
+
+/// The PostgreSQL channel [`after_enqueue`] notifies.
+pub const JOBS_CHANNEL: &str = "portico_jobs";

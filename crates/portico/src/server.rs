@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use portico_app::jobs::{CleanupPolicy, JobRegistry, WorkerConfig, run_scheduler, run_worker};
+use portico_app::jobs::{
+    CleanupPolicy, JobRegistry, WorkerConfig, run_listener, run_scheduler, run_worker,
+};
 use portico_app::{App, AppSettings};
 use portico_core::{Clock, SystemClock};
 use portico_storage::{Backend, Db, DbConfig};
@@ -148,6 +150,10 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
             Duration::from_secs(60),
             shutdown.child_token(),
         )));
+        background.push(tokio::spawn(run_listener(
+            app.clone(),
+            shutdown.child_token(),
+        )));
     }
 
     {
@@ -282,9 +288,11 @@ pub async fn run_worker_node(
         Duration::from_secs(60),
         shutdown.child_token(),
     ));
+    let listener = tokio::spawn(run_listener(app.clone(), shutdown.child_token()));
     tracing::info!(database = %settings.database.redacted(), "worker running");
     run_worker(app.clone(), registry, wc, shutdown.clone()).await;
     let _ = sched.await;
+    let _ = listener.await;
     app.db().close().await?;
     Ok(())
 }

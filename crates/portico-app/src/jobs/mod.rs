@@ -14,7 +14,7 @@ use std::time::Duration;
 use portico_storage::jobs::{self as store, Job, NewJob};
 
 pub use cleanup::{CLEANUP_JOB, CleanupPolicy};
-pub use worker::{WorkerConfig, run_scheduler, run_worker};
+pub use worker::{WorkerConfig, run_listener, run_scheduler, run_worker};
 
 use crate::{App, AppError};
 

@@ -63,6 +63,10 @@ pub async fn run_worker(
         if shutdown.is_cancelled() {
             break;
         }
+        // Registered before claiming, so a wake-up that arrives while claiming is not lost.
+        let wakeup = app.job_wakeup().notified();
+        tokio::pin!(wakeup);
+        wakeup.as_mut().enable();
         let free = cfg.concurrency.saturating_sub(running.len());
         let mut claimed = Vec::new();
         if free > 0 {
@@ -92,10 +96,9 @@ pub async fn run_worker(
         if got_work && running.len() < cfg.concurrency {
             continue;
         }
-        let wakeup = app.job_wakeup().notified();
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            _ = wakeup => {}
+            _ = &mut wakeup => {}
             _ = tokio::time::sleep(cfg.poll_interval) => {}
             Some(res) = running.join_next_with_id(), if !running.is_empty() => {
                 let id = match &res { Ok((id, _)) => *id, Err(e) => e.id() };
@@ -191,6 +194,18 @@ async fn execute(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, job: J
     }
     metrics::histogram!("portico_job_duration_seconds", "kind" => kind)
         .record(started.elapsed().as_secs_f64());
+}
+
+/// Wakes this process's workers whenever any node enqueues a job (PostgreSQL `LISTEN`); a no-op on
+/// SQLite. Runs until `shutdown`.
+pub async fn run_listener(app: App, shutdown: CancellationToken) {
+    let waker = app.clone();
+    store::listen_for_enqueues(
+        app.db(),
+        move || waker.wake_workers(),
+        shutdown.cancelled_owned(),
+    )
+    .await;
 }
 
 /// Enqueues each periodic job once per period, from every node; unique keys make the extra enqueues

@@ -98,7 +98,13 @@ async fn two_workers_never_run_the_same_job_twice(kind: DbKind) {
     for w in workers {
         w.await.unwrap();
     }
-    let twice: Vec<(i64, u32)> = runs.lock().unwrap().iter().filter(|(_, n)| **n != 1).map(|(k, v)| (*k, *v)).collect();
+    let twice: Vec<(i64, u32)> = runs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| **n != 1)
+        .map(|(k, v)| (*k, *v))
+        .collect();
     assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
     let counts = store::count_jobs(app.db().conn()).await.unwrap();
     assert_eq!((counts.done, counts.queued, counts.running), (300, 0, 0));
@@ -436,7 +442,67 @@ async fn cleanup_job_runs_from_the_schedule(kind: DbKind) {
     t.stop().await;
 }
 
+async fn another_nodes_enqueue_wakes_idle_workers(kind: DbKind) {
+    if kind != DbKind::Postgres {
+        return; // one node per SQLite database: local enqueues wake local workers directly
+    }
+    let Some(t) = TestApp::start_with(
+        kind,
+        TestOptions {
+            workers: false,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    // Node B: its own pool, a worker that would poll only once a minute, and the LISTEN task.
+    let mut cfg_b =
+        portico_storage::DbConfig::new(portico_storage::DatabaseUrl::parse(&t.db.url).unwrap());
+    cfg_b.max_connections = 3;
+    let node_b = portico_app::App::new(
+        portico_storage::Db::connect(&cfg_b).await.unwrap(),
+        Arc::new(SystemClock),
+        Default::default(),
+    );
+    let runs: Runs = Arc::default();
+    let stop = CancellationToken::new();
+    let mut cfg = WorkerConfig::new("node-b");
+    cfg.poll_interval = Duration::from_secs(60);
+    let worker = tokio::spawn(run_worker(
+        node_b.clone(),
+        Arc::new(counting_registry(runs.clone())),
+        cfg,
+        stop.child_token(),
+    ));
+    let listener = tokio::spawn(portico_app::jobs::run_listener(
+        node_b.clone(),
+        stop.child_token(),
+    ));
+    // Let node B finish its first (empty) claim and start waiting, and its LISTEN take effect.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Node A enqueues; only the notification can wake B before its next poll.
+    portico_app::jobs::enqueue(
+        &t.app,
+        NewJob::new("count", serde_json::json!({}), t.app.now()),
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    wait_until("node B runs the job", || runs.lock().unwrap().len() == 1).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "woken by NOTIFY, not by the 60 s poll"
+    );
+    stop.cancel();
+    worker.await.unwrap();
+    listener.await.unwrap();
+    t.stop().await;
+}
+
 both!(
+    another_nodes_enqueue_wakes_idle_workers,
     two_workers_never_run_the_same_job_twice,
     failures_retry_with_backoff_then_fail_for_good,
     unknown_kinds_fail_without_retry_and_unique_keys_dedupe,
