@@ -28,6 +28,13 @@ pub const DEMO_USERS: &[DemoUser] = &[
         locale: Locale::En,
     },
     DemoUser {
+        email: "wang.fang@demo.example.com",
+        password: "demo-admin-2026",
+        name: "王芳",
+        role: Role::Admin,
+        locale: Locale::ZhCn,
+    },
+    DemoUser {
         email: "agent.li@demo.example.com",
         password: "demo-agent-2026",
         name: "李娜",

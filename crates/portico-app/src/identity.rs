@@ -68,9 +68,30 @@ pub fn check_name(field: &str, name: &str) -> Result<String, FieldError> {
     Ok(name.to_string())
 }
 
+/// At most this many Argon2 computations run at once (one per core): each takes 19 MiB and a core
+/// for tens of milliseconds, so a flood of sign-ins queues here instead of exhausting memory.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
+    })
+}
+
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing permits closed: {e}")))
+}
+
 /// Hashes a password with Argon2id (m=19 MiB, t=2, p=1) on the blocking pool.
 pub async fn hash_password(password: &str) -> Result<String, AppError> {
     let pw = password.to_owned();
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let hash: PasswordHash = argon2()?
             .hash_password(pw.as_bytes())
@@ -86,6 +107,7 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 pub async fn verify_password(password: &str, stored: Option<&str>) -> Result<bool, AppError> {
     let pw = password.to_owned();
     let stored = stored.map(str::to_owned);
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let a = argon2()?;
         let target = stored.unwrap_or_else(|| DUMMY_HASH.to_string());

@@ -99,11 +99,17 @@ impl DatabaseUrl {
 }
 
 fn redact(url: &str) -> String {
+    // Query parameters may carry a password (`?password=…`) or other secrets: never shown.
+    let (url, had_query) = match url.split_once('?') {
+        Some((u, _)) => (u, true),
+        None => (url, false),
+    };
+    let suffix = if had_query { "?…" } else { "" };
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.chars().take(200).collect();
+        return format!("{}{suffix}", url.chars().take(200).collect::<String>());
     };
     let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.chars().take(200).collect();
+        return format!("{}{suffix}", url.chars().take(200).collect::<String>());
     };
     let user = userinfo.split(':').next().unwrap_or("");
     let shown = if userinfo.contains(':') {
@@ -111,7 +117,7 @@ fn redact(url: &str) -> String {
     } else {
         user.to_string()
     };
-    format!("{scheme}://{shown}@{host}")
+    format!("{scheme}://{shown}@{host}{suffix}")
         .chars()
         .take(200)
         .collect()
@@ -143,6 +149,8 @@ impl DbConfig {
 pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
+    /// PostgreSQL URL, for the dedicated migration connection.
+    pg_url: Option<String>,
     _lock: Option<std::sync::Arc<File>>,
 }
 
@@ -199,6 +207,7 @@ impl Db {
         Ok(Db {
             conn,
             backend: Backend::Sqlite,
+            pg_url: None,
             _lock: lock,
         })
     }
@@ -220,6 +229,7 @@ impl Db {
         Ok(Db {
             conn,
             backend: Backend::Postgres,
+            pg_url: Some(url.to_string()),
             _lock: None,
         })
     }
@@ -227,18 +237,27 @@ impl Db {
     /// Applies every pending migration; safe to call on each start (concurrent starts on PostgreSQL are
     /// serialised by an advisory lock).
     pub async fn migrate(&self) -> Result<()> {
-        if self.backend == Backend::Postgres {
-            // Serialise schema changes between nodes starting together.
-            self.conn
-                .execute_unprepared("SELECT pg_advisory_lock(7283001)")
-                .await?;
-            let res = Migrator::up(&self.conn, None).await;
-            self.conn
-                .execute_unprepared("SELECT pg_advisory_unlock(7283001)")
-                .await?;
-            res?;
-        } else {
-            Migrator::up(&self.conn, None).await?;
+        match &self.pg_url {
+            Some(url) => {
+                // Nodes starting together take turns. The session-level advisory lock and the
+                // migrations must use one connection, so they get a dedicated one (a pool could
+                // unlock on a different connection and leak the lock); closing it releases the lock
+                // even if a migration fails.
+                let mut opts = ConnectOptions::new(url.clone());
+                opts.max_connections(1)
+                    .min_connections(1)
+                    .sqlx_logging(false);
+                let one = sea_orm::Database::connect(opts).await?;
+                one.execute_unprepared("SELECT pg_advisory_lock(7283001)")
+                    .await?;
+                let res = Migrator::up(&one, None).await;
+                let _ = one
+                    .execute_unprepared("SELECT pg_advisory_unlock(7283001)")
+                    .await;
+                let _ = one.close().await;
+                res?;
+            }
+            None => Migrator::up(&self.conn, None).await?,
         }
         Ok(())
     }
@@ -363,5 +382,9 @@ mod tests {
             assert!(!err.contains("pw@"), "{err}");
         }
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact("postgres://u@h/db?password=s3cret&sslmode=require"),
+            "postgres://u@h/db?…"
+        );
     }
 }

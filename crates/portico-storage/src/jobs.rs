@@ -145,37 +145,41 @@ pub async fn listen_for_enqueues(
     }
 }
 
-/// Claims up to `limit` due jobs of `queue` for `worker`, leasing them until `now + lease_ms`.
+/// Claims up to `limit` due jobs of `queue` whose kind is in `kinds` for `worker`, leasing them until
+/// `now + lease_ms`. Only kinds this worker can run are claimed, so during a rolling upgrade an older
+/// node leaves a newer node's jobs alone.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     queue: &str,
+    kinds: &[String],
     worker: &str,
     now: Timestamp,
     lease_ms: i64,
     limit: u32,
 ) -> Result<Vec<Job>> {
+    if kinds.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
     let backend = conn.get_database_backend();
+    let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 6)).collect();
     let sql = format!(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND \
+         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND kind IN ({}) AND \
            ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
            ORDER BY priority DESC, run_at, id LIMIT $5{}) \
          RETURNING id, queue, kind, payload, attempts, max_attempts, run_at, created_at",
+        kind_params.join(", "),
         skip_locked(backend)
     );
-    let rows = conn
-        .query_all_raw(stmt(
-            backend,
-            &sql,
-            [
-                worker.into(),
-                now.plus_millis(lease_ms).0.into(),
-                now.0.into(),
-                queue.into(),
-                i64::from(limit).into(),
-            ],
-        ))
-        .await?;
+    let mut values: Vec<sea_orm::Value> = vec![
+        worker.into(),
+        now.plus_millis(lease_ms).0.into(),
+        now.0.into(),
+        queue.into(),
+        i64::from(limit).into(),
+    ];
+    values.extend(kinds.iter().map(|k| k.clone().into()));
+    let rows = conn.query_all_raw(stmt(backend, &sql, values)).await?;
     let mut jobs = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)

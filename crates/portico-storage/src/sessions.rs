@@ -38,6 +38,15 @@ fn backend_err(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+/// The record's expiry on the store's clock. tower-sessions computes expiries from the wall clock; the
+/// store keeps the same remaining lifetime measured from its own clock, so fixed-clock tests and the
+/// expiry check in [`SessionStore::load`] agree. With the system clock both are the same.
+fn expiry_on(clock: &dyn Clock, record: &Record) -> Timestamp {
+    let remaining = record.expiry_date - time::OffsetDateTime::now_utc();
+    let remaining_ms = i64::try_from(remaining.whole_milliseconds()).unwrap_or(i64::MAX);
+    clock.now().plus_millis(remaining_ms)
+}
+
 fn user_id_of(record: &Record) -> Option<i64> {
     record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())
 }
@@ -48,7 +57,7 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let now = self.clock.now();
-        let expires = Timestamp::from_datetime(record.expiry_date);
+        let expires = expiry_on(self.clock.as_ref(), record);
         // A fresh random 128-bit id collides with negligible probability; retry rather than overwrite.
         for _ in 0..4 {
             let res = self
@@ -87,7 +96,7 @@ impl SessionStore for DbSessionStore {
                     digest(&record.id).into(),
                     user_id_of(record).into(),
                     data.into(),
-                    Timestamp::from_datetime(record.expiry_date).0.into(),
+                    expiry_on(self.clock.as_ref(), record).0.into(),
                     now.0.into(),
                 ],
             ))
@@ -115,7 +124,9 @@ impl SessionStore for DbSessionStore {
         Ok(Some(Record {
             id: *session_id,
             data,
-            expiry_date: Timestamp(expires).to_datetime(),
+            // Back to the wall clock tower-sessions reasons in (see `expiry_on`).
+            expiry_date: time::OffsetDateTime::now_utc()
+                + time::Duration::milliseconds(expires.saturating_sub(self.clock.now().millis())),
         }))
     }
 

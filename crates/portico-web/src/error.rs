@@ -281,7 +281,12 @@ pub async fn error_pages(State(state): State<WebState>, req: Request, next: Next
         request_id.map(|r| r.0).unwrap_or_default(),
         path,
     );
-    page.load_org_name(&state).await;
+    // The database may be why this request failed: use the name only if it comes quickly.
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        page.load_org_name(&state),
+    )
+    .await;
     let tpl = ErrorPage {
         status: status.as_u16(),
         title: t(locale, title_key),

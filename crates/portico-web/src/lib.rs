@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod ops;
 pub mod request_id;
 pub mod security;
+pub mod session;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

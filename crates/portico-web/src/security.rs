@@ -2,9 +2,10 @@
 //!
 //! Cross-site check: a browser marks every request with `Sec-Fetch-Site` (and cross-origin ones with
 //! `Origin`). An unsafe request (POST, PUT, PATCH, DELETE) is refused with 403 when the browser says it
-//! came from another site, unless it carries a bearer token (scripts, which cannot ride on a visitor's
-//! cookies). Requests with neither header come from non-browser clients and carry no ambient authority
-//! a third-party page could abuse. Session cookies are also `SameSite=Lax`.
+//! came from another site. Requests with neither header come from non-browser clients and carry no
+//! ambient authority a third-party page could abuse. Session cookies are also `SameSite=Lax`.
+//! (When API tokens arrive, a bearer-authenticated request will skip this check — and must then ignore
+//! any session cookie, so the exemption cannot lend a visitor's cookie to another site.)
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -58,13 +59,6 @@ fn is_unsafe(m: &Method) -> bool {
 
 /// Decides whether an unsafe request may proceed (see the module docs).
 pub fn cross_site_allowed(req_headers: &axum::http::HeaderMap, own_origins: &[String]) -> bool {
-    let bearer = req_headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
-    if bearer {
-        return true;
-    }
     if let Some(site) = req_headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
@@ -124,13 +118,16 @@ mod tests {
             &headers(&[("sec-fetch-site", "same-site")]),
             &own
         ));
-        assert!(cross_site_allowed(
-            &headers(&[
-                ("sec-fetch-site", "cross-site"),
-                ("authorization", "Bearer abc")
-            ]),
-            &own
-        ));
+        assert!(
+            !cross_site_allowed(
+                &headers(&[
+                    ("sec-fetch-site", "cross-site"),
+                    ("authorization", "Bearer abc")
+                ]),
+                &own
+            ),
+            "no bearer exemption while handlers authenticate by cookie"
+        );
         assert!(cross_site_allowed(
             &headers(&[("origin", "https://help.example.com")]),
             &own

@@ -129,6 +129,10 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "database",
 ];
 
+/// `PORTICO_*` variables that are not settings: the config file's location, and test-suite knobs
+/// (`PORTICO_TEST_*`).
+const ENV_NOT_SETTINGS: &[&str] = &["PORTICO_CONFIG"];
+
 /// A configuration problem, phrased for the person starting the server.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -151,6 +155,8 @@ pub struct Settings {
     pub database: DatabaseUrl,
     pub base_url: Option<String>,
     pub secure_cookies: bool,
+    /// Things that work but probably are not what the operator wants; logged at start.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
@@ -184,11 +190,19 @@ impl Config {
             let Some(rest) = k.strip_prefix("PORTICO_") else {
                 continue;
             };
+            if ENV_NOT_SETTINGS.contains(&k.as_str()) || rest.starts_with("TEST_") {
+                continue;
+            }
             let key = rest.to_ascii_lowercase();
             let top = key.split("__").next().unwrap_or("");
-            if TOP_LEVEL_KEYS.contains(&top) {
-                env_pairs.push((key, v.clone()));
+            if !TOP_LEVEL_KEYS.contains(&top) {
+                // A misspelt variable must not silently fall back to a default (say, SQLite instead of
+                // the intended PostgreSQL).
+                return Err(ConfigError(format!(
+                    "unknown environment variable {k}: no such setting (nested settings use a double underscore, e.g. PORTICO_HTTP__BODY_LIMIT_BYTES); see portico.example.toml"
+                )));
             }
+            env_pairs.push((key, v.clone()));
         }
         for (k, v) in env_pairs {
             let path = k.replace("__", ".");
@@ -288,12 +302,27 @@ impl Config {
                     || b.starts_with("http://127.")
                     || b.starts_with("http://[::1]"))
         });
-        let secure_cookies = self.http.secure_cookies.unwrap_or(!plain_http_remote);
+        let mut warnings = Vec::new();
+        // Browsers drop `Secure` cookies on plain-HTTP pages other than localhost, which would make
+        // signing in fail silently; without a base URL the listen address is the best guess.
+        let secure_default = match &base_url {
+            Some(_) => !plain_http_remote,
+            None => {
+                if !listen.ip().is_loopback() {
+                    warnings.push(format!(
+                        "listening on {listen} without base_url: cookies are not marked Secure; set base_url (e.g. https://help.example.com) when serving over HTTPS"
+                    ));
+                }
+                listen.ip().is_loopback()
+            }
+        };
+        let secure_cookies = self.http.secure_cookies.unwrap_or(secure_default);
         Ok(Settings {
             listen,
             database,
             base_url,
             secure_cookies,
+            warnings,
             raw: self,
         })
     }
@@ -419,6 +448,14 @@ mod tests {
         assert!(bad(&[("PORTICO_BASE_URL", "help.example.com")]).starts_with("base_url:"));
         assert!(bad(&[("PORTICO_LOG_FORMAT", "xml")]).contains("log_format"));
         assert!(bad(&[("PORTICO_WORKERS__CONCURRENCY", "0")]).starts_with("workers.concurrency"));
+        assert!(
+            bad(&[("PORTICO_DATABSE_URL", "postgres://x/y")])
+                .starts_with("unknown environment variable PORTICO_DATABSE_URL")
+        );
+        assert!(bad(&[("PORTICO_HTTP_BODY_LIMIT_BYTES", "5")]).contains("double underscore"));
+        assert!(
+            bad(&[("PORTICO_HTTP__BODY_LIMIT", "5")]).contains("unknown setting `http.body_limit`")
+        );
         let missing = Config::load(
             Some(Path::new("/nonexistent/portico.toml")),
             &[],
@@ -469,5 +506,21 @@ mod tests {
         assert_eq!(s("http://intranet.example"), Some(false));
         assert_eq!(s("http://localhost:8080"), Some(true));
         assert_eq!(s("https://help.example.com"), Some(true));
+        let on = |listen: &str| {
+            Config::load(
+                None,
+                &env(&[("PORTICO_LISTEN", listen)]),
+                &Overrides::default(),
+            )
+            .and_then(Config::validate)
+            .map(|s| (s.secure_cookies, s.warnings.len()))
+            .ok()
+        };
+        assert_eq!(on("127.0.0.1:8080"), Some((true, 0)));
+        assert_eq!(
+            on("0.0.0.0:8080"),
+            Some((false, 1)),
+            "plain HTTP on the network: cookies must still work"
+        );
     }
 }

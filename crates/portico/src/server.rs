@@ -114,6 +114,9 @@ pub fn web_config(settings: &Settings) -> WebConfig {
 /// Starts a node: returns once the socket listens and the schema is current; demo content loads in the
 /// background and `/readyz` turns 200 when it is done.
 pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Running> {
+    for w in &settings.warnings {
+        tracing::warn!("{w}");
+    }
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {}", settings.listen, io_reason(&e)))?;

@@ -289,7 +289,8 @@ fn serve_demo_then_sigterm_stops_cleanly() {
         .local_addr()
         .unwrap()
         .port();
-    let run = || {
+    // The second start logs JSON lines, as log collectors want them.
+    let run = |format: &str| {
         portico()
             .args([
                 "serve",
@@ -300,13 +301,14 @@ fn serve_demo_then_sigterm_stops_cleanly() {
             ])
             .arg(dir.path())
             .env("PORTICO_LOG_LEVEL", "info")
+            .env("PORTICO_LOG_FORMAT", format)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
     for round in 0..2 {
-        let mut child = run();
+        let mut child = run(if round == 0 { "text" } else { "json" });
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -318,7 +320,8 @@ fn serve_demo_then_sigterm_stops_cleanly() {
         let mut log = Vec::new();
         while Instant::now() < deadline {
             if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-                let ready = l.contains("ready");
+                let ready =
+                    l.trim_end().ends_with(": ready") || l.contains("\"message\":\"ready\"");
                 log.push(l);
                 if ready {
                     break;
@@ -327,9 +330,26 @@ fn serve_demo_then_sigterm_stops_cleanly() {
         }
         let text = log.join("\n");
         assert!(
+            log.last().is_some_and(
+                |l| l.trim_end().ends_with(": ready") || l.contains("\"message\":\"ready\"")
+            ),
+            "round {round}: the server reported ready\n{text}"
+        );
+        assert!(
             text.contains("admin@demo.example.com") && text.contains("demo-admin-2026"),
             "round {round}: credentials printed\n{text}"
         );
+        if round == 1 {
+            let json_line = log
+                .iter()
+                .find(|l| l.starts_with('{'))
+                .expect("a JSON log line");
+            let v: serde_json::Value = serde_json::from_str(json_line).expect("log lines are JSON");
+            assert!(
+                v["level"].is_string() && v["timestamp"].is_string(),
+                "{json_line}"
+            );
+        }
         // A second node on the same SQLite file is refused while this one runs.
         if round == 0 {
             let other = std::net::TcpListener::bind("127.0.0.1:0")

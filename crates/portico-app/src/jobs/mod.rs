@@ -74,6 +74,13 @@ impl JobRegistry {
         });
     }
 
+    /// The kinds this registry can run, sorted.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut k: Vec<String> = self.handlers.keys().cloned().collect();
+        k.sort();
+        k
+    }
+
     pub(crate) fn handler(&self, kind: &str) -> Option<Handler> {
         self.handlers.get(kind).cloned()
     }

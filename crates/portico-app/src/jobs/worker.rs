@@ -51,6 +51,7 @@ pub async fn run_worker(
 ) {
     let mut running: JoinSet<()> = JoinSet::new();
     let mut running_ids: Vec<(tokio::task::Id, i64)> = Vec::new();
+    let kinds = registry.kinds();
     tracing::debug!(worker = %cfg.name, "job worker started");
     loop {
         while let Some(res) = running.try_join_next_with_id() {
@@ -74,6 +75,7 @@ pub async fn run_worker(
             match store::claim(
                 app.db().conn(),
                 &cfg.queue,
+                &kinds,
                 &cfg.name,
                 app.now(),
                 lease_ms,
@@ -119,6 +121,12 @@ pub async fn run_worker(
             }
             _ = &mut deadline => {
                 running.abort_all();
+                // Wait until the aborted tasks have really stopped (each stops at its next await), so
+                // nothing of theirs can still write after the job is handed back.
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                    while running.join_next().await.is_some() {}
+                })
+                .await;
                 for (_, job_id) in &running_ids {
                     if let Err(e) = store::release(app.db().conn(), *job_id, &cfg.name, app.now()).await {
                         tracing::warn!(job_id, error = %e, "could not hand back a job at shutdown");

@@ -293,7 +293,46 @@ async fn sessions_are_stored_hashed(kind: DbKind) {
     app.stop().await;
 }
 
+async fn sessions_last_while_used_and_end_when_idle(kind: DbKind) {
+    use portico_testkit::portico_core::{Clock, FixedClock, SystemClock};
+    let clock = FixedClock::new(SystemClock.now());
+    let opts = TestOptions {
+        demo: true,
+        clock: Some(std::sync::Arc::new(clock.clone())),
+        ..Default::default()
+    };
+    let Some(app) = TestApp::start_with(kind, opts).await else {
+        return;
+    };
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "agent.sam@demo.example.com", "password": "demo-agent-2026"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_from(&r, SESSION).unwrap();
+    let me = |app: &TestApp| {
+        let req = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .header("cookie", cookie.clone());
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    // Used every ten days, the session outlives its 14-day idle limit.
+    for _ in 0..3 {
+        clock.advance_secs(10 * 86_400);
+        assert_eq!(me(&app).await, 200);
+    }
+    // Left alone for longer than the limit, it ends.
+    clock.advance_secs(15 * 86_400);
+    assert_eq!(me(&app).await, 401);
+    let _ = clock.now();
+    app.stop().await;
+}
+
 both!(
+    sessions_last_while_used_and_end_when_idle,
     api_sign_in_session_and_sign_out,
     wrong_password_and_unknown_email_look_the_same,
     html_sign_in_rotates_the_session,

@@ -206,7 +206,29 @@ async fn demo_content_loads_once(kind: DbKind) {
     assert_eq!(roles.len(), 3, "every role has a demo user");
 }
 
+async fn nodes_starting_together_migrate_once(kind: DbKind) {
+    if kind != DbKind::Postgres {
+        return; // SQLite has one node; its lock file keeps a second one out
+    }
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(open(&tdb, false).await.unwrap());
+    }
+    let runs = nodes.iter().map(|db| db.migrate());
+    for res in futures_util::future::join_all(runs).await {
+        res.unwrap();
+    }
+    for db in &nodes {
+        assert_eq!(db.pending_migrations().await.unwrap(), 0);
+        db.migrate().await.unwrap();
+    }
+}
+
 both!(
+    nodes_starting_together_migrate_once,
     sqlite_runs_with_durable_settings,
     second_node_on_sqlite_is_refused,
     acknowledged_writes_survive_a_restart,

@@ -85,14 +85,7 @@ pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn me(State(state): State<WebState>, session: Session) -> Result<Json<Me>, ApiError> {
-    let id: Option<i64> = session
-        .get(portico_storage::sessions::USER_ID_KEY)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
-    let user = match id {
-        Some(id) => portico_app::identity::find_active_user(&state.app, id).await?,
-        None => None,
-    };
+    let user = crate::session::signed_in_user(&session, &state.app).await?;
     user.map(|u| Json(me_from(&u)))
         .ok_or(ApiError(AppError::Unauthenticated))
 }

@@ -15,11 +15,23 @@ pub struct ApiJson<T>(pub T);
 #[derive(Debug)]
 pub struct JsonProblem(JsonRejection);
 
-/// The field named in a serde error message ("missing field `email`", "unknown field `x`").
+/// The input field a JSON data error is about. axum reports the path first ("…target type: email:
+/// invalid type: …"); a missing field is named in backticks ("missing field `email`").
 fn field_in(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_string())
+    let detail = message
+        .split_once("target type: ")
+        .map(|(_, d)| d)
+        .unwrap_or(message);
+    if let Some(rest) = detail.strip_prefix("missing field `") {
+        return rest.split('`').next().map(str::to_string);
+    }
+    let (path, _) = detail.split_once(": ")?;
+    let plausible = !path.is_empty()
+        && path.len() <= 200
+        && path
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '-'));
+    plausible.then(|| path.to_string())
 }
 
 impl IntoResponse for JsonProblem {
@@ -64,7 +76,27 @@ where
 mod tests {
     #[test]
     fn finds_the_field_in_serde_messages() {
-        assert_eq!(super::field_in("Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2").as_deref(), Some("email"));
-        assert_eq!(super::field_in("no backticks"), None);
+        use super::field_in;
+        let t = "Failed to deserialize the JSON body into the target type: ";
+        assert_eq!(
+            field_in(&format!("{t}missing field `email` at line 1 column 2")).as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            field_in(&format!(
+                "{t}email: invalid type: integer `5`, expected a string at line 1 column 11"
+            ))
+            .as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            field_in(&format!("{t}fields.amount[2]: invalid value")).as_deref(),
+            Some("fields.amount[2]")
+        );
+        assert_eq!(
+            field_in(&format!("{t}invalid type: map, expected a string")),
+            None
+        );
+        assert_eq!(field_in("no detail"), None);
     }
 }

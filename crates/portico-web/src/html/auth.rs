@@ -32,8 +32,10 @@ pub fn safe_next(next: Option<&str>) -> String {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n']) =>
+                && n.len() <= 2048
+                // Browsers drop tabs and newlines and read `\` as `/`, so `/\t/evil.example` or
+                // `/\\evil.example` would leave the site; any control character or space is refused.
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
         {
             n.to_string()
         }
@@ -178,6 +180,11 @@ mod tests {
             "/\\evil",
             "javascript:alert(1)",
             "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\u{1}",
+            "/a b",
+            "/ok\\..\\evil",
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }

@@ -109,16 +109,7 @@ pub async fn current_user(
     session: &Session,
     state: &WebState,
 ) -> Result<Option<SessionUser>, HtmlError> {
-    let id: Option<i64> = session
-        .get(portico_storage::sessions::USER_ID_KEY)
-        .await
-        .map_err(|e| {
-            HtmlError(portico_app::AppError::Internal(anyhow::anyhow!(
-                "session: {e}"
-            )))
-        })?;
-    let Some(id) = id else { return Ok(None) };
-    let user = portico_app::identity::find_active_user(&state.app, id).await?;
+    let user = crate::session::signed_in_user(session, &state.app).await?;
     Ok(user.map(|u| SessionUser {
         id: u.id,
         name: u.name,
