@@ -73,3 +73,14 @@ api-docs-status = Status
 api-docs-description = Description
 api-docs-empty = No operations are documented yet.
 api-docs-back = Back to the list of operations
+
+## Search
+search-title = Search
+search-results-title = Results for “{ $query }”
+search-results-count = { $count ->
+    [one] 1 result
+   *[other] { $count } results
+}
+search-empty-title = Nothing matched “{ $query }”.
+search-empty-body = Try fewer or different words, or start from one of the tasks below.
+search-suggestions-heading = Popular tasks

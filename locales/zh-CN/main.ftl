@@ -73,3 +73,11 @@ api-docs-status = 状态码
 api-docs-description = 说明
 api-docs-empty = 暂无已记录的接口。
 api-docs-back = 返回接口列表
+
+## Search
+search-title = 搜索
+search-results-title = “{ $query }”的搜索结果
+search-results-count = 共 { $count } 条结果
+search-empty-title = 没有找到与“{ $query }”相关的内容。
+search-empty-body = 请换个说法或减少关键词，也可以从下面的常用服务开始。
+search-suggestions-heading = 常用服务

@@ -54,6 +54,15 @@ pub fn t1(locale: Locale, key: &str, name: &str, value: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// The message `key` with a number argument `count` (for plural forms).
+pub fn t_count(locale: Locale, key: &str, count: usize) -> String {
+    let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+    args.insert(Cow::Borrowed("count"), FluentValue::from(count));
+    LOCALES
+        .try_lookup_with_args(lang_id(locale), key, &args)
+        .unwrap_or_else(|| key.to_string())
+}
+
 /// The locale chosen for a request, from the request's headers.
 pub fn negotiate(parts_headers: &axum::http::HeaderMap) -> Locale {
     let from_cookie = parts_headers
@@ -151,6 +160,12 @@ mod tests {
         assert_ne!(en, zh);
         assert!(!en.contains('\u{2068}'));
         assert_eq!(t(Locale::En, "no-such-key"), "no-such-key");
+        assert_eq!(t_count(Locale::En, "search-results-count", 1), "1 result");
+        assert_eq!(t_count(Locale::En, "search-results-count", 3), "3 results");
+        assert_eq!(
+            t_count(Locale::ZhCn, "search-results-count", 3),
+            "共 3 条结果"
+        );
     }
 
     #[test]

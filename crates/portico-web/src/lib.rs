@@ -116,6 +116,7 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
     let openapi_doc = state.openapi.clone();
     let pages = Router::new()
         .route("/", get(html::home::home_show))
+        .route("/search", get(html::search::search_show))
         .route(
             "/login",
             get(html::auth::login_show).post(html::auth::login_submit),

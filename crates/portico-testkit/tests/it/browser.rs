@@ -188,6 +188,34 @@ async fn sign_in_journey_with_search_and_error_pages() {
         .await
         .unwrap();
 
+    // Search from the home page's search box.
+    b.client.goto(&app.url("/")).await.unwrap();
+    b.client
+        .find(Locator::Css("input[name=\"q\"]"))
+        .await
+        .unwrap()
+        .send_keys("refund")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(
+            "form[role=\"search\"] button[type=\"submit\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("a.card[href=\"/catalog/refund\"]"))
+        .await
+        .unwrap();
+    b.assert_accessible("search results").await;
+    b.client.goto(&app.url("/search?q=zzzz")).await.unwrap();
+    b.assert_accessible("search without results").await;
+    assert!(!b.scrolls_horizontally().await);
+
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.assert_accessible("404 page").await;
     b.client.goto(&app.url("/api/docs")).await.unwrap();

@@ -165,3 +165,86 @@ both!(
     portal_api_follows_the_language,
     openapi_document_and_docs_page
 );
+
+async fn search_finds_tasks_in_either_language(kind: DbKind) {
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let zh = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("accept-language", "zh-CN")
+            .send()
+    };
+    // An English word, answered in Chinese; a Chinese word found inside a longer title.
+    let page = zh("/search?q=refund").await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("申请退款") && page.contains("href=\"/catalog/refund\""),
+        "{page}"
+    );
+    let page = zh("/search?q=%E9%80%80%E6%AC%BE")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("申请退款"));
+    let page = app
+        .get("/search?q=ORDER%20track")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Track my order") && page.contains("1 result"),
+        "every word, any order, any case"
+    );
+
+    // Nothing found: say so and offer the tasks; the query is kept in the box, escaped.
+    let r = app
+        .get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E%20%22*%3A(")
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "the query is escaped");
+    assert!(
+        (page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"))
+            && page.contains("Request a refund")
+    );
+    let long = "x".repeat(1000);
+    assert_eq!(app.get(&format!("/search?q={long}")).await.status(), 200);
+    assert_eq!(app.get("/search").await.status(), 200);
+
+    let v: Value = app
+        .get("/api/v1/search?q=refund&limit=5")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["kind"], "task");
+    assert_eq!(v["items"][0]["href"], "/catalog/refund");
+    let v: Value = app.get("/api/v1/search?q=").await.json().await.unwrap();
+    assert_eq!(v["total"], 0);
+    let r = app.get("/api/v1/search?q=a&limit=0").await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "limit");
+    let r = app.get("/api/v1/search?q=a&limit=lots").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    app.stop().await;
+}
+
+both!(search_finds_tasks_in_either_language);

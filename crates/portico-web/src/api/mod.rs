@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(crate::ops::healthz))
         .routes(routes!(crate::ops::readyz))
         .routes(routes!(portal::portal_show))
+        .routes(routes!(portal::search))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))

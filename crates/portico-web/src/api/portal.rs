@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::WebState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::i18n::Lang;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,5 +59,70 @@ pub async fn portal_show(
             })
             .collect(),
         version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// What to look for; trimmed and cut to 200 characters. Every word must match.
+    #[serde(default)]
+    pub q: String,
+    /// At most this many items (1 to 100, default 20).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchItem {
+    /// What was found: `task` (a home-page task; articles and more join as they land).
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub href: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub items: Vec<SearchItem>,
+    pub total: usize,
+}
+
+/// Search what the portal offers.
+///
+/// Matches the words in every language the content is written in and answers in the caller's language.
+#[utoipa::path(get, path = "/api/v1/search", tag = "portal", operation_id = "search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matches, best first", body = SearchResponse),
+        (status = 400, description = "A parameter is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` is out of range", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn search(
+    State(state): State<WebState>,
+    Lang(locale): Lang,
+    axum::extract::Query(p): axum::extract::Query<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(portico_core::ValidationErrors::single(
+            "limit",
+            "out_of_range",
+            "limit must be between 1 and 100",
+        )
+        .into());
+    }
+    let found = portico_app::portal::search_tasks(&state.app, locale, &p.q).await?;
+    let total = found.len();
+    Ok(Json(SearchResponse {
+        items: found
+            .into_iter()
+            .take(limit as usize)
+            .map(|t| SearchItem {
+                kind: "task".into(),
+                title: t.title,
+                description: t.description,
+                href: t.href,
+            })
+            .collect(),
+        total,
     }))
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod docs;
 pub mod home;
+pub mod search;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -66,6 +67,10 @@ impl PageContext {
 
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         i18n::t1(self.lang, key, name, value)
+    }
+
+    pub fn t_count(&self, key: &str, count: usize) -> String {
+        i18n::t_count(self.lang, key, count)
     }
 
     pub fn asset(&self, name: &str) -> String {
