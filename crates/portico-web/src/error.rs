@@ -221,6 +221,24 @@ fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
+/// Adds the request id to a handler's problem document, so every API error can be quoted.
+async fn with_request_id(res: Response, request_id: Option<&RequestId>) -> Response {
+    let Some(id) = request_id else { return res };
+    let (mut parts, body) = res.into_parts();
+    let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(obj) = doc.as_object_mut() {
+        obj.entry("request_id")
+            .or_insert_with(|| serde_json::Value::String(id.0.clone()));
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        Body::from(serde_json::to_vec(&doc).unwrap_or_default()),
+    )
+}
+
 /// Middleware: gives every error response its final shape (see the module docs).
 pub async fn error_pages(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let api = is_api_path(req.uri().path());
@@ -246,7 +264,7 @@ pub async fn error_pages(State(state): State<WebState>, req: Request, next: Next
         .to_string();
     if api {
         if content_type.starts_with(PROBLEM_JSON) {
-            return res;
+            return with_request_id(res, request_id.as_ref()).await;
         }
         let retry = res.headers().get(header::RETRY_AFTER).cloned();
         let allow = res.headers().get(header::ALLOW).cloned();

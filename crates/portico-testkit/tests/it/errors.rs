@@ -185,3 +185,38 @@ both!(
     api_errors_are_problem_documents,
     cross_site_posts_are_refused
 );
+
+async fn server_errors_give_a_reference_and_no_details(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    // Nothing has read the settings yet, so with the database gone the next page cannot be built.
+    app.app.db().close().await.unwrap();
+    let r = app.get("/").await;
+    assert_eq!(r.status(), 500);
+    let id = r
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<html lang=\"en\"") && page.contains(&id),
+        "friendly page with the reference"
+    );
+    for leak in ["pool", "sqlx", "Pool", "closed", "database error"] {
+        assert!(
+            !page.contains(leak),
+            "internal detail `{leak}` shown: {page}"
+        );
+    }
+    let r = app.get("/api/v1/portal").await;
+    assert_problem(&r, 500);
+    let p: Value = r.json().await.unwrap();
+    assert!(p.get("detail").is_none(), "{p}");
+    assert!(p["request_id"].as_str().is_some());
+}
+
+both!(server_errors_give_a_reference_and_no_details);
