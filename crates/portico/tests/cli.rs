@@ -379,3 +379,70 @@ fn serve_demo_then_sigterm_stops_cleanly() {
         assert!(started.elapsed() < Duration::from_secs(10));
     }
 }
+
+#[test]
+fn worker_node_runs_on_postgres_and_stops_on_sigterm() {
+    let Ok(url) = std::env::var("PORTICO_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "PostgreSQL is required under CI=true"
+        );
+        eprintln!("SKIPPED: PostgreSQL (PORTICO_TEST_DATABASE_URL) is not available");
+        return;
+    };
+    // A database of its own, so the shared server's default database stays untouched.
+    let name = format!(
+        "portico_cli_{}_{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    );
+    let admin = url.clone();
+    let run_sql = |sql: String| {
+        let admin = admin.clone();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                use sea_orm::ConnectionTrait;
+                let conn = sea_orm::Database::connect(admin.as_str()).await.unwrap();
+                conn.execute_unprepared(&sql).await.unwrap();
+                conn.close().await.unwrap();
+            })
+    };
+    run_sql(format!("CREATE DATABASE {name}"));
+    let db_url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
+    let mut child = portico()
+        .args(["worker", "--database-url", &db_url])
+        .env("PORTICO_LOG_LEVEL", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut running = false;
+    while Instant::now() < deadline && !running {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            running = l.contains("worker running");
+        }
+    }
+    assert!(running, "the worker node started");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    run_sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}

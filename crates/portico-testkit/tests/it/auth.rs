@@ -338,3 +338,87 @@ both!(
     html_sign_in_rotates_the_session,
     sessions_are_stored_hashed
 );
+
+async fn any_node_serves_any_signed_in_user(kind: DbKind) {
+    if kind != DbKind::Postgres {
+        return; // several nodes need PostgreSQL; SQLite refuses a second node (tested in storage)
+    }
+    let Some(tdb) = portico_testkit::TestDb::create(kind).await else {
+        return;
+    };
+    let opts = TestOptions {
+        demo: true,
+        ..Default::default()
+    };
+    let settings = portico_testkit::test_settings(&tdb, &opts);
+    let a = portico::server::start(&settings, Default::default())
+        .await
+        .unwrap();
+    let b = portico::server::start(&settings, Default::default())
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for node in [&a, &b] {
+        for _ in 0..400 {
+            let ok = client
+                .get(format!("http://{}/readyz", node.addr))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200);
+            if ok {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+    let r = client
+        .post(format!("http://{}/api/v1/auth/login", a.addr))
+        .json(&json!({"email": "chen.wei@demo.example.com", "password": "demo-customer-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = cookie_from(&r, SESSION).unwrap();
+    let me: Value = client
+        .get(format!("http://{}/api/v1/me", b.addr))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["email"], "chen.wei@demo.example.com",
+        "node B knows node A's session"
+    );
+    let out = client
+        .post(format!("http://{}/api/v1/auth/logout", b.addr))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let r = client
+        .get(format!("http://{}/api/v1/me", a.addr))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "signing out on B ends the session on A");
+    // Both nodes loaded the demo concurrently without duplicates.
+    let n = portico_testkit::portico_storage::users::count_users(a.app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        n as usize,
+        portico_testkit::portico_app::demo::DEMO_USERS.len()
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+both!(any_node_serves_any_signed_in_user);
