@@ -4,7 +4,7 @@
 Measures, in one run on this machine:
   * cold start: process spawn -> first `GET /readyz` 200 on an empty database (median of N starts)
   * idle RSS after start-up
-  * requests/s and p50/p99 latency (wrk) for /healthz, the home page, one API read and a static file
+  * requests/s and p50/p99 latency (wrk) for /healthz, the home page, one API read, a search and a static file
     served by the same process (the ceiling the pages are compared with)
   * peak RSS of the serving process over the whole load run
 Usage: bench/run.sh [--duration SECONDS] [--connections N]
@@ -132,7 +132,7 @@ def main():
     assert status == 200, status
     css = re.search(rb'href="(/static/app\.[0-9a-f]+\.css)"', home).group(1).decode()
     targets = [("static file (ceiling)", css), ("GET /healthz", "/healthz"), ("GET / (home page)", "/"),
-               ("GET /api/v1/portal", "/api/v1/portal")]
+               ("GET /api/v1/portal", "/api/v1/portal"), ("GET /search (home-page search)", "/search?q=refund")]
     for _, path in targets:  # warm up
         wrk(port, path, 2, args.connections, args.threads)
     results = []
