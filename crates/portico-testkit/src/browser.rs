@@ -10,8 +10,9 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-/// Phone and desktop viewports every journey is checked at.
+/// Phone and desktop viewports every journey is checked at, and the narrowest supported width.
 pub const PHONE: (u32, u32) = (390, 844);
+pub const NARROW: (u32, u32) = (360, 740);
 pub const DESKTOP: (u32, u32) = (1280, 800);
 
 fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
@@ -45,6 +46,20 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium, or returns None (after [`crate::skip`]) when it is not installed.
     pub async fn start() -> Option<Browser> {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts Chromium with the system preferring a dark colour scheme.
+    pub async fn start_dark() -> Option<Browser> {
+        Self::start_with(&[
+            "--blink-settings=preferredColorScheme=0",
+            "--force-dark-mode",
+        ])
+        .await
+    }
+
+    /// Starts Chromium with extra command-line switches.
+    pub async fn start_with(extra_args: &[&str]) -> Option<Browser> {
         let Some(chromium) = find_binary(
             "CHROMIUM_PATH",
             &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
@@ -67,17 +82,30 @@ impl Browser {
             .spawn()
             .expect("chromedriver starts");
         let profile = tempfile::tempdir().expect("profile dir");
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args.iter().map(|a| a.to_string()));
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": chromium.display().to_string(),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-extensions",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
+                "args": args,
             }
         });
+
         let caps = match caps {
             Value::Object(m) => m,
             _ => unreachable!(),

@@ -2,7 +2,7 @@
 //! audited with axe-core (serious or critical violations fail the test).
 
 use fantoccini::Locator;
-use portico_testkit::browser::{Browser, DESKTOP, PHONE};
+use portico_testkit::browser::{Browser, DESKTOP, NARROW, PHONE};
 use portico_testkit::{DbKind, TestApp, TestOptions};
 
 async fn set_language(b: &Browser, app: &TestApp, label: &str) {
@@ -222,6 +222,63 @@ async fn sign_in_journey_with_search_and_error_pages() {
     b.resize(DESKTOP).await;
     b.assert_accessible("API docs").await;
     assert!(!b.scrolls_horizontally().await);
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dark_theme_and_the_narrowest_screen_stay_readable() {
+    let Some(app) = TestApp::start_with(
+        DbKind::Sqlite,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(b) = Browser::start_dark().await else {
+        return;
+    };
+    b.resize(NARROW).await;
+    b.client.goto(&app.url("/")).await.unwrap();
+    let dark = b
+        .client
+        .execute(
+            "return window.matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(dark.as_bool(), Some(true), "the browser prefers dark");
+    let bg = b
+        .client
+        .execute(
+            "return getComputedStyle(document.body).backgroundColor;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        bg.as_str(),
+        Some("rgb(255, 255, 255)"),
+        "the page follows the dark preference"
+    );
+    for lang in ["en", "zh-CN"] {
+        set_language(&b, &app, lang).await;
+        for path in ["/", "/login", "/search?q=refund", "/missing"] {
+            b.client.goto(&app.url(path)).await.unwrap();
+            assert!(
+                !b.scrolls_horizontally().await,
+                "{path} at 360 px in {lang}"
+            );
+            b.assert_accessible(&format!("{path} dark {lang}")).await;
+        }
+        b.client.goto(&app.url("/")).await.unwrap();
+        b.screenshot(&format!("home-{lang}-dark-narrow")).await;
+    }
     b.close().await;
     app.stop().await;
 }
