@@ -45,6 +45,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// A session ends after this long without a visit.
     pub session_idle: Duration,
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl Default for WebConfig {
@@ -56,6 +58,7 @@ impl Default for WebConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             session_idle: Duration::from_secs(14 * 86_400),
+            metrics_token: None,
         }
     }
 }

@@ -72,8 +72,36 @@ pub async fn track(req: Request, next: Next) -> Response {
     res
 }
 
-/// `GET /metrics`.
-pub async fn metrics_endpoint(State(state): State<WebState>) -> Response {
+/// True when `presented` equals `expected`, comparing every byte so timing does not reveal a prefix.
+fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
+    presented.len() == expected.len()
+        && presented
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// `GET /metrics`; with `http.metrics_token` set, only for `Authorization: Bearer <token>`.
+pub async fn metrics_endpoint(
+    State(state): State<WebState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(token) = &state.config.metrics_token {
+        use secrecy::ExposeSecret;
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !same_secret(presented.as_bytes(), token.expose_secret().as_bytes()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+            )
+                .into_response();
+        }
+    }
     if let Ok(c) = portico_storage::jobs::count_jobs(state.app.db().conn()).await {
         for (status, n) in [
             ("queued", c.queued),
@@ -94,5 +122,16 @@ pub async fn metrics_endpoint(State(state): State<WebState>) -> Response {
         )
             .into_response(),
         None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(super::same_secret(b"abc", b"abc"));
+        assert!(!super::same_secret(b"abd", b"abc"));
+        assert!(!super::same_secret(b"ab", b"abc"));
+        assert!(!super::same_secret(b"", b"abc"));
     }
 }

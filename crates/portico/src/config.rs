@@ -29,6 +29,9 @@ pub struct HttpSettings {
     /// `true`/`false` to force cookie security; unset means secure unless `base_url` is plain HTTP on a
     /// host other than localhost.
     pub secure_cookies: Option<bool>,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for HttpSettings {
@@ -38,6 +41,7 @@ impl Default for HttpSettings {
             request_timeout_secs: 30,
             session_idle_days: 14,
             secure_cookies: None,
+            metrics_token: None,
         }
     }
 }

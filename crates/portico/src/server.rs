@@ -108,6 +108,7 @@ pub fn web_config(settings: &Settings) -> WebConfig {
         body_limit: raw.http.body_limit_bytes,
         request_timeout: Duration::from_secs(raw.http.request_timeout_secs),
         session_idle: Duration::from_secs(raw.http.session_idle_days.saturating_mul(86_400)),
+        metrics_token: raw.http.metrics_token.clone(),
     }
 }
 

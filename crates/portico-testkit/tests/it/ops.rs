@@ -170,7 +170,42 @@ async fn static_assets_are_hashed_and_cached(kind: DbKind) {
     app.stop().await;
 }
 
+async fn metrics_can_require_a_token(kind: DbKind) {
+    let opts = portico_testkit::TestOptions {
+        settings: vec![("http__metrics_token".into(), "s3cret-metrics-token".into())],
+        ..Default::default()
+    };
+    let Some(app) = TestApp::start_with(kind, opts).await else {
+        return;
+    };
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("s3cret-metrics-tokeX")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let ok = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("s3cret-metrics-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(
+        ok.text()
+            .await
+            .unwrap()
+            .contains("portico_http_requests_total")
+    );
+    app.stop().await;
+}
+
 both!(
+    metrics_can_require_a_token,
     health_readiness_and_metrics,
     readyz_is_503_when_the_database_is_gone,
     request_ids_and_security_headers,
