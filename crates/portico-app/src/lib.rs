@@ -7,6 +7,8 @@ pub mod identity;
 pub mod jobs;
 pub mod portal;
 mod state;
+pub mod tx;
 
 pub use error::AppError;
 pub use state::{App, AppSettings};
+pub use tx::Tx;

@@ -235,3 +235,72 @@ both!(
     duplicate_email_is_a_conflict_on_email,
     demo_content_loads_once
 );
+
+async fn a_change_its_jobs_and_outbox_rows_commit_together(kind: DbKind) {
+    use portico_storage::jobs::{self as store, NewJob};
+    use portico_storage::outbox::{OutboxOp, list_outbox_after, max_outbox_id};
+    let Some(tdb) = TestDb::create(kind).await else {
+        return;
+    };
+    let db = open(&tdb, false).await.unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, Arc::new(SystemClock), Default::default());
+    let email = portico_core::Email::parse("email", "tx@example.com").unwrap();
+    let new_user = users::NewUser {
+        email: &email,
+        name: "Tx",
+        locale: Locale::En,
+        role: Role::Customer,
+        password_hash: None,
+    };
+
+    // Rolled back (explicitly, and by dropping): nothing of it remains.
+    let mut tx = app.begin().await.unwrap();
+    users::insert_user(tx.conn(), &new_user, tx.now())
+        .await
+        .unwrap();
+    tx.enqueue(&NewJob::new("welcome", serde_json::json!({}), tx.now()))
+        .await
+        .unwrap();
+    tx.outbox("user", "1", OutboxOp::Upsert).await.unwrap();
+    tx.rollback().await.unwrap();
+    {
+        let mut tx = app.begin().await.unwrap();
+        users::insert_user(tx.conn(), &new_user, tx.now())
+            .await
+            .unwrap();
+        tx.enqueue(&NewJob::new("welcome", serde_json::json!({}), tx.now()))
+            .await
+            .unwrap();
+    }
+    assert_eq!(users::count_users(app.db().conn()).await.unwrap(), 0);
+    assert_eq!(
+        store::count_jobs(app.db().conn()).await.unwrap(),
+        store::JobCounts::default()
+    );
+    assert_eq!(max_outbox_id(app.db().conn()).await.unwrap(), 0);
+
+    // Committed: all three are there.
+    let mut tx = app.begin().await.unwrap();
+    let u = users::insert_user(tx.conn(), &new_user, tx.now())
+        .await
+        .unwrap();
+    tx.enqueue(&NewJob::new(
+        "welcome",
+        serde_json::json!({"user": u.id}),
+        tx.now(),
+    ))
+    .await
+    .unwrap();
+    tx.outbox("user", &u.id.to_string(), OutboxOp::Upsert)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(users::count_users(app.db().conn()).await.unwrap(), 1);
+    assert_eq!(store::count_jobs(app.db().conn()).await.unwrap().queued, 1);
+    let rows = list_outbox_after(app.db().conn(), 0, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].entity_id, u.id.to_string());
+}
+
+both!(a_change_its_jobs_and_outbox_rows_commit_together);

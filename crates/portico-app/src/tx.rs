@@ -1,0 +1,81 @@
+//! Write transactions for use cases. A change, the jobs it causes and its search-outbox rows commit
+//! together or not at all; workers are woken only after the commit, when the jobs are visible.
+
+use portico_core::Timestamp;
+use portico_storage::jobs::{self as store, NewJob};
+use portico_storage::outbox::{self, OutboxOp};
+use sea_orm::DatabaseTransaction;
+
+use crate::{App, AppError};
+
+/// An open write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+#[derive(Debug)]
+pub struct Tx {
+    txn: DatabaseTransaction,
+    app: App,
+    now: Timestamp,
+    enqueued: bool,
+}
+
+impl Tx {
+    /// The connection to pass to storage functions so they join this transaction.
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The time this transaction acts at (one value for every row it writes).
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Enqueues a job that becomes visible to workers only if the transaction commits.
+    pub async fn enqueue(&mut self, job: &NewJob) -> Result<Option<i64>, AppError> {
+        let id = store::enqueue(&self.txn, job, self.now).await?;
+        self.enqueued |= id.is_some();
+        Ok(id)
+    }
+
+    /// Records that searchable content changed.
+    pub async fn outbox(
+        &self,
+        entity: &str,
+        entity_id: &str,
+        op: OutboxOp,
+    ) -> Result<i64, AppError> {
+        Ok(outbox::insert_outbox(&self.txn, entity, entity_id, op, self.now).await?)
+    }
+
+    /// Commits, then wakes this node's workers if jobs were enqueued (other nodes hear a NOTIFY).
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.txn
+            .commit()
+            .await
+            .map_err(portico_storage::StorageError::from)?;
+        if self.enqueued {
+            self.app.wake_workers();
+        }
+        Ok(())
+    }
+
+    /// Abandons every write of this transaction.
+    pub async fn rollback(self) -> Result<(), AppError> {
+        self.txn
+            .rollback()
+            .await
+            .map_err(portico_storage::StorageError::from)?;
+        Ok(())
+    }
+}
+
+impl App {
+    /// Starts a write transaction (on SQLite it takes the write lock at once, see `Db::begin_write`).
+    pub async fn begin(&self) -> Result<Tx, AppError> {
+        let txn = self.db().begin_write().await?;
+        Ok(Tx {
+            txn,
+            app: self.clone(),
+            now: self.now(),
+            enqueued: false,
+        })
+    }
+}
