@@ -5,6 +5,7 @@ pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod jobs;
+pub mod mail;
 pub mod portal;
 mod state;
 pub mod tx;

@@ -11,6 +11,7 @@
 )]
 
 pub mod browser;
+pub mod smtp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -201,7 +202,7 @@ impl TestApp {
             start.clock = c;
         }
         if let Some(r) = opts.registry.clone() {
-            start.registry = r;
+            start.registry = Some(r);
         }
         let running = portico::server::start(&settings, start)
             .await

@@ -93,6 +93,8 @@ pub struct Config {
     pub base_url: Option<String>,
     #[serde(skip_serializing)]
     pub smtp_url: Option<SecretString>,
+    /// Sender of Portico's mails.
+    pub mail_from: String,
     pub log_format: LogFormat,
     pub log_level: String,
     pub demo: bool,
@@ -109,6 +111,7 @@ impl Default for Config {
             database_url: None,
             base_url: None,
             smtp_url: None,
+            mail_from: "Portico <noreply@localhost>".into(),
             log_format: LogFormat::Text,
             log_level: "info".into(),
             demo: false,
@@ -125,6 +128,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "database_url",
     "base_url",
     "smtp_url",
+    "mail_from",
     "log_format",
     "log_level",
     "demo",
@@ -217,7 +221,12 @@ impl Config {
                 figment::value::Value::Num(..)
                     if matches!(
                         path.as_str(),
-                        "listen" | "database_url" | "base_url" | "smtp_url" | "log_level"
+                        "listen"
+                            | "database_url"
+                            | "base_url"
+                            | "smtp_url"
+                            | "mail_from"
+                            | "log_level"
                     ) =>
                 {
                     figment::value::Value::from(v)
@@ -279,6 +288,16 @@ impl Config {
                 "log_level: `{}` is not one of error, warn, info, debug, trace (or a filter such as portico=debug)",
                 self.log_level
             )));
+        }
+        portico_app::mail::parse_from(&self.mail_from).map_err(ConfigError)?;
+        if let Some(url) = &self.smtp_url {
+            use secrecy::ExposeSecret;
+            let u = url.expose_secret();
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                return Err(ConfigError(
+                    "smtp_url: must start with smtp:// or smtps://".into(),
+                ));
+            }
         }
         if self.http.body_limit_bytes < 1024 {
             return Err(ConfigError(

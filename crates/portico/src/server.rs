@@ -27,7 +27,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct StartOptions {
     pub clock: Arc<dyn Clock>,
-    pub registry: JobRegistry,
+    /// Job handlers; None means the standard set built from the settings.
+    pub registry: Option<JobRegistry>,
     /// Run job workers and the scheduler in this process.
     pub workers: bool,
 }
@@ -44,7 +45,7 @@ impl Default for StartOptions {
     fn default() -> Self {
         Self {
             clock: Arc::new(SystemClock),
-            registry: JobRegistry::standard(CleanupPolicy::default()),
+            registry: None,
             workers: true,
         }
     }
@@ -95,6 +96,18 @@ fn ensure_writable_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The standard job handlers, with the mailer the settings describe.
+pub fn standard_registry(settings: &Settings) -> anyhow::Result<JobRegistry> {
+    use secrecy::ExposeSecret;
+    let mailer = portico_app::mail::Mailer::new(
+        &settings.raw.mail_from,
+        settings.raw.smtp_url.as_ref().map(|s| s.expose_secret()),
+        settings.raw.data_dir.join("mail"),
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(JobRegistry::standard(CleanupPolicy::default(), mailer))
+}
+
 /// The web settings derived from the validated configuration.
 pub fn web_config(settings: &Settings) -> WebConfig {
     let raw = &settings.raw;
@@ -139,7 +152,10 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     let router = portico_web::router(app.clone(), web_config(settings), ready.clone());
 
     let mut background: Vec<JoinHandle<()>> = Vec::new();
-    let registry = Arc::new(opts.registry);
+    let registry = Arc::new(match opts.registry {
+        Some(r) => r,
+        None => standard_registry(settings)?,
+    });
     if opts.workers && settings.raw.workers.enabled {
         let wc = worker_config(settings);
         background.push(tokio::spawn(run_worker(
@@ -284,7 +300,10 @@ pub async fn run_worker_node(
             base_url: settings.base_url.clone(),
         },
     );
-    let registry = Arc::new(opts.registry);
+    let registry = Arc::new(match opts.registry {
+        Some(r) => r,
+        None => standard_registry(settings)?,
+    });
     let wc = worker_config(settings);
     let sched = tokio::spawn(run_scheduler(
         app.clone(),

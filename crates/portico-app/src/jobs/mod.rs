@@ -53,9 +53,13 @@ pub struct Periodic {
 
 impl JobRegistry {
     /// The product's standard handlers and schedule.
-    pub fn standard(cleanup: CleanupPolicy) -> Self {
+    pub fn standard(cleanup: CleanupPolicy, mailer: crate::mail::Mailer) -> Self {
         let mut r = Self::default();
         r.register(CLEANUP_JOB, move |ctx| Box::pin(cleanup::run(ctx, cleanup)));
+        let mailer = Arc::new(mailer);
+        r.register(crate::mail::MAIL_JOB, move |ctx| {
+            Box::pin(crate::mail::run(ctx, mailer.clone()))
+        });
         r.every(CLEANUP_JOB, Duration::from_secs(3600));
         r
     }

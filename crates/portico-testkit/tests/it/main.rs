@@ -12,6 +12,7 @@ mod auth;
 mod browser;
 mod errors;
 mod jobs;
+mod mail;
 mod ops;
 mod pages;
 mod storage;
