@@ -3,6 +3,7 @@
 //! `--demo` never duplicates or resets anything.
 
 use portico_core::{Email, Locale, Localized, Role};
+use portico_storage::outbox::OutboxOp;
 use portico_storage::{organizations, settings, users};
 
 use crate::identity::{AddUser, add_user};
@@ -145,8 +146,13 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     };
     let branding = serde_json::to_value(&branding).map_err(|e| AppError::Internal(e.into()))?;
     let tasks = serde_json::to_value(demo_tasks()).map_err(|e| AppError::Internal(e.into()))?;
-    settings::insert_setting_if_absent(conn, BRANDING_KEY, &branding, now).await?;
-    settings::insert_setting_if_absent(conn, HOME_TASKS_KEY, &tasks, now).await?;
+    let mut tx = app.begin().await?;
+    settings::insert_setting_if_absent(tx.conn(), BRANDING_KEY, &branding, now).await?;
+    if settings::insert_setting_if_absent(tx.conn(), HOME_TASKS_KEY, &tasks, now).await? {
+        tx.outbox(crate::search::TASK, "*", OutboxOp::Upsert)
+            .await?;
+    }
+    tx.commit().await?;
     crate::portal::invalidate(app);
 
     let org = organizations::ensure_organization(

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod jobs;
 pub mod mail;
 pub mod portal;
+pub mod search;
 mod state;
 pub mod tx;
 

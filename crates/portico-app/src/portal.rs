@@ -149,52 +149,6 @@ pub fn normalize_query(raw: &str) -> String {
         .collect()
 }
 
-/// Finds the home-page tasks a visitor's words point at, searching every language the tasks are
-/// written in (so "refund" and "退款" both find "Request a refund"), titles ranked above descriptions.
-/// Each word must occur; Chinese text matches by substring, which needs no word segmentation.
-pub async fn search_tasks(
-    app: &App,
-    locale: Locale,
-    query: &str,
-) -> Result<Vec<TaskView>, AppError> {
-    let q = normalize_query(query).to_lowercase();
-    let terms: Vec<&str> = q.split(' ').filter(|t| !t.is_empty()).collect();
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let s = portal_settings(app).await?;
-    let mut scored: Vec<(usize, usize, &HomeTask)> = Vec::new();
-    for (pos, t) in s.tasks.iter().enumerate() {
-        let titles: Vec<String> = t.title.0.values().map(|v| v.to_lowercase()).collect();
-        let texts: Vec<String> = t.description.0.values().map(|v| v.to_lowercase()).collect();
-        let mut score = 0;
-        let mut all = true;
-        for term in &terms {
-            if titles.iter().any(|v| v.contains(term)) {
-                score += 2;
-            } else if texts.iter().any(|v| v.contains(term)) {
-                score += 1;
-            } else {
-                all = false;
-                break;
-            }
-        }
-        if all {
-            scored.push((score, pos, t));
-        }
-    }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    Ok(scored
-        .into_iter()
-        .map(|(_, _, t)| TaskView {
-            title: t.title.get(locale).to_string(),
-            description: t.description.get(locale).to_string(),
-            href: t.href.clone(),
-            icon: t.icon.clone(),
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -28,10 +28,36 @@ struct Inner {
     settings: AppSettings,
     job_wakeup: Notify,
     portal_cache: crate::portal::SettingsCache,
+    search: Option<crate::search::SearchState>,
 }
 
 impl App {
+    /// An application without a search index (command-line tools that do not search).
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        Self::build(db, clock, settings, None)
+    }
+
+    /// An application whose searches use `index`; run [`crate::search::run_follower`] to keep it current.
+    pub fn with_search(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        settings: AppSettings,
+        index: Arc<portico_search::SearchIndex>,
+    ) -> Self {
+        Self::build(
+            db,
+            clock,
+            settings,
+            Some(crate::search::SearchState::new(index)),
+        )
+    }
+
+    fn build(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        settings: AppSettings,
+        search: Option<crate::search::SearchState>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -39,8 +65,14 @@ impl App {
                 settings,
                 job_wakeup: Notify::new(),
                 portal_cache: Default::default(),
+                search,
             }),
         }
+    }
+
+    /// This node's search index and follower state, if it has one.
+    pub fn search_state(&self) -> Option<&crate::search::SearchState> {
+        self.inner.search.as_ref()
     }
 
     pub fn db(&self) -> &Db {

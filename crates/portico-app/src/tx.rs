@@ -15,6 +15,7 @@ pub struct Tx {
     app: App,
     now: Timestamp,
     enqueued: bool,
+    outboxed: bool,
 }
 
 impl Tx {
@@ -37,12 +38,14 @@ impl Tx {
 
     /// Records that searchable content changed.
     pub async fn outbox(
-        &self,
+        &mut self,
         entity: &str,
         entity_id: &str,
         op: OutboxOp,
     ) -> Result<i64, AppError> {
-        Ok(outbox::insert_outbox(&self.txn, entity, entity_id, op, self.now).await?)
+        let id = outbox::insert_outbox(&self.txn, entity, entity_id, op, self.now).await?;
+        self.outboxed = true;
+        Ok(id)
     }
 
     /// Commits, then wakes this node's workers if jobs were enqueued (other nodes hear a NOTIFY).
@@ -53,6 +56,11 @@ impl Tx {
             .map_err(portico_storage::StorageError::from)?;
         if self.enqueued {
             self.app.wake_workers();
+        }
+        if self.outboxed
+            && let Some(s) = self.app.search_state()
+        {
+            s.wake();
         }
         Ok(())
     }
@@ -76,6 +84,7 @@ impl App {
             app: self.clone(),
             now: self.now(),
             enqueued: false,
+            outboxed: false,
         })
     }
 }

@@ -85,17 +85,7 @@ pub async fn list_outbox_after(
 
 /// The newest entry id (0 when empty): an index that has applied this id is caught up.
 pub async fn max_outbox_id(conn: &impl ConnectionTrait) -> Result<i64> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "SELECT COALESCE(MAX(id), 0) AS m FROM search_outbox",
-            [],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "m"))
-        .transpose()?
-        .unwrap_or(0))
+    max_outbox_id_before(conn, Timestamp(i64::MAX)).await
 }
 
 /// Deletes entries older than `cutoff`; a node further behind than the retention must rebuild its index.
@@ -108,4 +98,20 @@ pub async fn delete_outbox_before(conn: &impl ConnectionTrait, cutoff: Timestamp
         ))
         .await?;
     Ok(res.rows_affected())
+}
+
+/// The newest entry id created before `cutoff` (0 when none): entries this old are committed or gone, so
+/// a follower may treat everything up to it as settled.
+pub async fn max_outbox_id_before(conn: &impl ConnectionTrait, cutoff: Timestamp) -> Result<i64> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) AS m FROM search_outbox WHERE created_at < $1",
+            [cutoff.0.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "m"))
+        .transpose()?
+        .unwrap_or(0))
 }

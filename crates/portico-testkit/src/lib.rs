@@ -191,8 +191,41 @@ impl TestApp {
         Self::start_with(kind, TestOptions::default()).await
     }
 
+    /// A server with the demo content loaded.
+    pub async fn start_demo(kind: DbKind) -> Option<TestApp> {
+        Self::start_with(
+            kind,
+            TestOptions {
+                demo: true,
+                ..TestOptions::default()
+            },
+        )
+        .await
+    }
+
     pub async fn start_with(kind: DbKind, opts: TestOptions) -> Option<TestApp> {
         let db = TestDb::create(kind).await?;
+        Some(Self::start_on(db, opts).await)
+    }
+
+    /// Stops the server and hands back its database and data directory, for a restart.
+    pub async fn stop_keep(mut self) -> TestDb {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        // `TestApp` implements Drop, so the database is taken out by swapping in a placeholder.
+        let placeholder = TestDb {
+            kind: self.kind,
+            url: String::new(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_name: None,
+        };
+        std::mem::replace(&mut self.db, placeholder)
+    }
+
+    /// Starts a server on an existing database and data directory (see [`TestApp::stop_keep`]).
+    pub async fn start_on(db: TestDb, opts: TestOptions) -> TestApp {
+        let kind = db.kind;
         let settings = test_settings(&db, &opts);
         let mut start = StartOptions {
             workers: opts.workers,
@@ -223,7 +256,7 @@ impl TestApp {
             db,
         };
         t.wait_ready().await;
-        Some(t)
+        t
     }
 
     /// Waits for `/readyz` to answer 200 (start-up work such as demo content is done).

@@ -37,7 +37,8 @@ pub async fn healthz() -> Json<Health> {
     })
 }
 
-/// Readiness: 200 when start-up has finished and the database answers, else 503.
+/// Readiness: 200 when start-up has finished, the database answers and this node's search index has
+/// caught up with the database, else 503.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
@@ -74,6 +75,14 @@ pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>)
         },
         db,
     ];
+    let mut checks = checks;
+    if let Some(search) = state.app.search_state() {
+        checks.push(Check {
+            name: "search_index".into(),
+            ok: search.caught_up(),
+            detail: (!search.caught_up()).then(|| "the search index is catching up".into()),
+        });
+    }
     let ok = checks.iter().all(|c| c.ok);
     let status = if ok {
         StatusCode::OK

@@ -152,13 +152,67 @@ pub async fn run(cli: Cli) -> ExitCode {
             eprintln!("error: `portico import kb` is not yet available in this version");
             ExitCode::from(NOT_AVAILABLE)
         }
-        Command::Reindex => {
-            eprintln!(
-                "error: `portico reindex` is not yet available in this version (there is no searchable content yet)"
-            );
-            ExitCode::from(NOT_AVAILABLE)
-        }
+        Command::Reindex => reindex(&settings).await,
     }
+}
+
+/// Asks every node to rebuild its search index, and rebuilds this data directory's index at once when no
+/// server holds it.
+async fn reindex(settings: &Settings) -> ExitCode {
+    let db = match server::open_db(settings, false).await {
+        Ok(db) => db,
+        Err(e) => return fail(format!("{e:#}")),
+    };
+    if let Err(e) = db.migrate().await {
+        return fail(format!("migrating the database failed: {e}"));
+    }
+    let clock: std::sync::Arc<dyn portico_core::Clock> =
+        std::sync::Arc::new(portico_core::SystemClock);
+    let dir = server::search_index_dir(settings);
+    let code = match portico_search::SearchIndex::open(&dir).map(std::sync::Arc::new) {
+        Ok(index) => {
+            let app =
+                portico_app::App::with_search(db.clone(), clock, Default::default(), index.clone());
+            let started = std::time::Instant::now();
+            let res = async {
+                portico_app::search::request_reindex(&app).await?;
+                portico_app::search::rebuild(&app).await?;
+                portico_app::search::catch_up(&app).await
+            }
+            .await;
+            match res {
+                Ok(()) => {
+                    println!(
+                        "Rebuilt the search index in {}: {} documents in {} ms. Other nodes rebuild theirs within a few seconds.",
+                        dir.display(),
+                        index.num_docs(),
+                        started.elapsed().as_millis()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("rebuilding the search index failed: {e}")),
+            }
+        }
+        // A server on this data directory holds the index: it rebuilds it itself once asked.
+        Err(portico_search::SearchError::Locked) => {
+            let app = portico_app::App::new(db.clone(), clock, Default::default());
+            match portico_app::search::request_reindex(&app).await {
+                Ok(_) => {
+                    println!(
+                        "Asked every running node to rebuild its search index; they do so within a few seconds (searches keep using the old index until then)."
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("requesting a rebuild failed: {e}")),
+            }
+        }
+        Err(e) => fail(format!(
+            "cannot open the search index {}: {e}",
+            dir.display()
+        )),
+    };
+    let _ = db.close().await;
+    code
 }
 
 async fn stop_signal() {

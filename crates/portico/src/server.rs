@@ -96,6 +96,25 @@ fn ensure_writable_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where this node keeps its search index.
+pub fn search_index_dir(settings: &Settings) -> std::path::PathBuf {
+    settings.raw.data_dir.join("index")
+}
+
+/// Opens this node's search index under the data directory.
+pub fn open_search_index(settings: &Settings) -> anyhow::Result<Arc<portico_search::SearchIndex>> {
+    let dir = search_index_dir(settings);
+    portico_search::SearchIndex::open(&dir)
+        .map(Arc::new)
+        .map_err(|e| match e {
+            portico_search::SearchError::Locked => anyhow::anyhow!(
+                "the search index {} is in use by another Portico process; each node needs its own data directory",
+                dir.display()
+            ),
+            e => anyhow::anyhow!("cannot open the search index {}: {e}", dir.display()),
+        })
+}
+
 /// The standard job handlers, with the mailer the settings describe.
 pub fn standard_registry(settings: &Settings) -> anyhow::Result<JobRegistry> {
     use secrecy::ExposeSecret;
@@ -138,13 +157,15 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     db.migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
-    let app = App::new(
+    let index = open_search_index(settings)?;
+    let app = App::with_search(
         db,
         opts.clock.clone(),
         AppSettings {
             demo: settings.raw.demo,
             base_url: settings.base_url.clone(),
         },
+        index,
     );
     let addr = listener.local_addr()?;
     let ready = Arc::new(AtomicBool::new(false));
@@ -176,6 +197,11 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
         )));
     }
 
+    background.push(tokio::spawn(portico_app::search::warm()));
+    background.push(tokio::spawn(portico_app::search::run_follower(
+        app.clone(),
+        shutdown.child_token(),
+    )));
     {
         let app = app.clone();
         let ready = ready.clone();
@@ -191,6 +217,10 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
                         return;
                     }
                 }
+            }
+            // Ready means searchable: apply what start-up wrote (the follower takes over after).
+            if let Err(e) = portico_app::search::catch_up(&app).await {
+                tracing::warn!(error = %e, "search index catch-up at start failed; the follower retries");
             }
             ready.store(true, Ordering::Release);
             tracing::info!("ready");

@@ -235,8 +235,45 @@ fn commands_of_later_versions_say_so() {
     let out = portico().args(["import", "kb", "/tmp/x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not yet available"));
-    let out = portico().args(["reindex"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn reindex_rebuilds_an_idle_data_directory_and_asks_a_running_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = portico()
+        .args(["reindex", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Rebuilt the search index"), "{stdout}");
+    assert!(dir.path().join("index").join("meta.json").exists());
+    // Twice in a row is fine (each bumps the generation every node follows).
+    let out = portico()
+        .args(["reindex", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // An index directory that cannot be created is one clear line.
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    std::fs::create_dir_all(dir.path().join("d2")).unwrap();
+    std::fs::write(dir.path().join("d2").join("index"), b"x").unwrap();
+    let out = portico()
+        .args(["reindex", "--data-dir"])
+        .arg(dir.path().join("d2"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("search index"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 #[test]

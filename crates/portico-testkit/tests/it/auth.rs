@@ -6,15 +6,7 @@ use serde_json::{Value, json};
 const SESSION: &str = "__Host-portico_session";
 
 async fn api_sign_in_session_and_sign_out(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let r = app
@@ -78,15 +70,7 @@ async fn api_sign_in_session_and_sign_out(kind: DbKind) {
 }
 
 async fn wrong_password_and_unknown_email_look_the_same(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let attempt = |email: &'static str| {
@@ -134,15 +118,7 @@ async fn wrong_password_and_unknown_email_look_the_same(kind: DbKind) {
 }
 
 async fn html_sign_in_rotates_the_session(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let r = app.get("/login?next=/api/docs").await;
@@ -253,15 +229,7 @@ async fn html_sign_in_rotates_the_session(kind: DbKind) {
 }
 
 async fn sessions_are_stored_hashed(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let r = app
@@ -354,7 +322,11 @@ async fn any_node_serves_any_signed_in_user(kind: DbKind) {
     let a = portico::server::start(&settings, Default::default())
         .await
         .unwrap();
-    let b = portico::server::start(&settings, Default::default())
+    // Another machine: same database, its own data directory (and search index).
+    let dir_b = tempfile::tempdir().unwrap();
+    let mut settings_b = settings.clone();
+    settings_b.raw.data_dir = dir_b.path().to_path_buf();
+    let b = portico::server::start(&settings_b, Default::default())
         .await
         .unwrap();
     let client = reqwest::Client::builder()

@@ -15,4 +15,5 @@ mod jobs;
 mod mail;
 mod ops;
 mod pages;
+mod search;
 mod storage;

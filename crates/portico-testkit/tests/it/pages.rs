@@ -1,16 +1,8 @@
-use portico_testkit::{DbKind, TestApp, TestOptions, both};
+use portico_testkit::{DbKind, TestApp, both};
 use serde_json::Value;
 
 async fn home_page_in_both_languages(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let en = app
@@ -106,15 +98,7 @@ async fn fresh_install_has_a_working_home_page(kind: DbKind) {
 }
 
 async fn portal_api_follows_the_language(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let r = app
@@ -167,15 +151,7 @@ both!(
 );
 
 async fn search_finds_tasks_in_either_language(kind: DbKind) {
-    let Some(app) = TestApp::start_with(
-        kind,
-        TestOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
     let zh = |path: &str| {

@@ -64,7 +64,8 @@ pub async fn portal_show(
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct SearchParams {
-    /// What to look for; trimmed and cut to 200 characters. Every word must match.
+    /// What to look for, in any language the content is written in; trimmed and cut to 200 characters.
+    /// Every word of a one- or two-word query must match; longer questions need most of their words.
     #[serde(default)]
     pub q: String,
     /// At most this many items (1 to 100, default 20).
@@ -75,14 +76,25 @@ pub struct SearchParams {
 pub struct SearchItem {
     /// What was found: `task` (a home-page task; articles and more join as they land).
     pub kind: String,
+    /// Its id within the kind.
+    pub id: String,
+    /// The language of `title` and `description`: the caller's when the thing exists in it.
+    pub locale: String,
     pub title: String,
+    /// Plain-text excerpt around the matched words (the start of the text when only the title matched).
     pub description: String,
+    /// Character ranges `[start, end)` of `description` that matched, for highlighting (counted in
+    /// Unicode characters, not bytes).
+    pub highlights: Vec<[usize; 2]>,
     pub href: String,
+    /// Relevance; only the order matters.
+    pub score: f32,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     pub items: Vec<SearchItem>,
+    /// Things matching, counted once each.
     pub total: usize,
 }
 
@@ -99,6 +111,7 @@ pub struct SearchResponse {
 pub async fn search(
     State(state): State<WebState>,
     Lang(locale): Lang,
+    session: tower_sessions::Session,
     axum::extract::Query(p): axum::extract::Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let limit = p.limit.unwrap_or(20);
@@ -110,19 +123,50 @@ pub async fn search(
         )
         .into());
     }
-    let found = portico_app::portal::search_tasks(&state.app, locale, &p.q).await?;
-    let total = found.len();
+    let roles: Vec<portico_core::Role> = crate::session::signed_in_user(&session, &state.app)
+        .await?
+        .map(|u| vec![u.role])
+        .unwrap_or_default();
+    let found =
+        portico_app::search::search(&state.app, &roles, locale, &p.q, limit as usize).await?;
     Ok(Json(SearchResponse {
         items: found
+            .items
             .into_iter()
-            .take(limit as usize)
-            .map(|t| SearchItem {
-                kind: "task".into(),
-                title: t.title,
-                description: t.description,
-                href: t.href,
+            .map(|f| SearchItem {
+                kind: f.kind,
+                id: f.id,
+                locale: f.locale,
+                title: f.title,
+                description: f.snippet.clone(),
+                highlights: char_ranges(&f.snippet, &f.highlights),
+                href: f.url,
+                score: f.score,
             })
             .collect(),
-        total,
+        total: found.total,
     }))
+}
+
+/// Byte ranges to character ranges (ranges that do not fall on character boundaries are dropped).
+fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<[usize; 2]> {
+    ranges
+        .iter()
+        .filter(|(a, b)| a < b && text.get(*a..*b).is_some())
+        .map(|&(a, b)| {
+            let start = text[..a].chars().count();
+            [start, start + text[a..b].chars().count()]
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn highlight_ranges_count_characters() {
+        assert_eq!(
+            super::char_ranges("申请退款 refund", &[(6, 12), (13, 19), (1, 2)]),
+            [[2, 4], [5, 11]]
+        );
+    }
 }

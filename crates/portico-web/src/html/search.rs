@@ -1,11 +1,13 @@
-//! `/search`: what the visitor typed in the home page's search box, matched against what the portal
-//! offers today (its top tasks); with no match, the page says so and offers the tasks instead.
+//! `/search`: what the visitor typed in the home page's search box, matched against everything the
+//! portal offers that they may see, in their language; with no match, the page says so and offers the
+//! home page's tasks instead.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use portico_app::portal::{TaskView, normalize_query, portal_info, search_tasks};
+use portico_app::portal::{TaskView, normalize_query, portal_info};
+use portico_app::search::Found;
 use serde::Deserialize;
 
 use super::{PageContext, render};
@@ -17,8 +19,72 @@ use crate::error::HtmlError;
 pub struct SearchPage {
     pub page: PageContext,
     pub q: String,
-    pub results: Vec<TaskView>,
+    pub results: Vec<ResultView>,
+    pub total: usize,
     pub suggestions: Vec<TaskView>,
+}
+
+/// One result as the page shows it.
+#[derive(Debug)]
+pub struct ResultView {
+    /// Message key naming the kind (`search-kind-task`, ...).
+    pub kind_key: String,
+    pub title: String,
+    pub url: String,
+    pub snippet: Vec<Segment>,
+}
+
+/// A run of snippet text, marked when it matched.
+#[derive(Debug)]
+pub struct Segment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// Cuts a snippet at its highlight ranges (ranges that are out of order, overlap or split a character are
+/// skipped rather than trusted).
+fn segments(text: &str, highlights: &[(usize, usize)]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(a, b) in highlights {
+        if a < at
+            || b <= a
+            || b > text.len()
+            || !text.is_char_boundary(a)
+            || !text.is_char_boundary(b)
+        {
+            continue;
+        }
+        if a > at {
+            out.push(Segment {
+                text: text[at..a].to_string(),
+                hit: false,
+            });
+        }
+        out.push(Segment {
+            text: text[a..b].to_string(),
+            hit: true,
+        });
+        at = b;
+    }
+    if at < text.len() {
+        out.push(Segment {
+            text: text[at..].to_string(),
+            hit: false,
+        });
+    }
+    out
+}
+
+impl From<Found> for ResultView {
+    fn from(f: Found) -> Self {
+        Self {
+            kind_key: format!("search-kind-{}", f.kind.replace('_', "-")),
+            snippet: segments(&f.snippet, &f.highlights),
+            title: f.title,
+            url: f.url,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,7 +99,15 @@ pub async fn search_show(
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, HtmlError> {
     let q = normalize_query(&query.q);
-    let results = search_tasks(&state.app, page.lang, &q).await?;
+    let roles: Vec<portico_core::Role> = page
+        .user
+        .as_ref()
+        .and_then(|u| u.role.parse().ok())
+        .into_iter()
+        .collect();
+    let found = portico_app::search::search(&state.app, &roles, page.lang, &q, 20).await?;
+    let total = found.total;
+    let results: Vec<ResultView> = found.items.into_iter().map(ResultView::from).collect();
     let suggestions = if results.is_empty() && !q.is_empty() {
         portal_info(&state.app, page.lang).await?.tasks
     } else {
@@ -45,7 +119,36 @@ pub async fn search_show(
             page,
             q,
             results,
+            total,
             suggestions,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segments;
+
+    fn show(text: &str, h: &[(usize, usize)]) -> String {
+        segments(text, h)
+            .into_iter()
+            .map(|s| {
+                if s.hit {
+                    format!("[{}]", s.text)
+                } else {
+                    s.text
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn highlights_cut_the_snippet_and_bad_ranges_are_ignored() {
+        assert_eq!(show("get a refund now", &[(6, 12)]), "get a [refund] now");
+        assert_eq!(show("申请退款", &[(6, 12)]), "申请[退款]");
+        // Inside a character, reversed, past the end, overlapping: ignored.
+        assert_eq!(show("申请退款", &[(1, 4), (6, 3), (6, 99)]), "申请退款");
+        assert_eq!(show("abcdef", &[(0, 3), (2, 4)]), "[abc]def");
+        assert_eq!(show("", &[]), "");
+    }
 }

@@ -1,0 +1,484 @@
+//! Search across everything the portal offers, and keeping this node's index in step with the database.
+//!
+//! Writers append a search-outbox row in the transaction that changes searchable content
+//! ([`crate::Tx::outbox`]). Each node runs [`run_follower`], which reads the rows after the last one its
+//! index applied, loads the current documents of the things they name, and commits them to the index
+//! together with the new position. The index is rebuilt from the database when it is new, written by
+//! another schema version, older than the outbox retention, or when `portico reindex` asks every node to.
+//!
+//! On PostgreSQL, ids come from a sequence and a transaction that took a lower id may commit after one
+//! that took a higher id. The follower therefore only records as settled the entries older than
+//! [`SETTLE`]; newer ones are applied at once but read again until they settle, so a late commit is
+//! never skipped. Applying an entry twice is harmless: it reloads the current state.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use portico_core::{Locale, Role, Timestamp};
+use portico_search::{
+    Audience, Change, FollowState, Hit, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
+};
+use portico_storage::outbox::{self, OutboxEntry};
+use portico_storage::settings;
+use serde::Serialize;
+use tokio::sync::{Mutex, Notify};
+use tokio_util::sync::CancellationToken;
+
+use crate::portal::{HOME_TASKS_KEY, HomeTask};
+use crate::{App, AppError};
+
+/// Entries younger than this may still have neighbours with lower ids in uncommitted transactions.
+pub const SETTLE: Duration = Duration::from_secs(60);
+
+/// How often a follower looks for entries written by other nodes (this node's own writes wake it).
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// An index whose last commit is older than this is rebuilt at start: the outbox entries it would need
+/// may have been removed by the cleanup job.
+const MAX_RESUME_AGE_DAYS: i64 = 7;
+
+/// Entries read per step.
+const BATCH: u32 = 500;
+
+/// The setting `portico reindex` bumps to make every node rebuild its index.
+pub const GENERATION_KEY: &str = "search_generation";
+
+/// The kind of the home-page task documents.
+pub const TASK: &str = "task";
+
+/// This node's index and its follower's progress.
+pub struct SearchState {
+    index: Arc<SearchIndex>,
+    caught_up: AtomicBool,
+    wakeup: Notify,
+    /// Entries above the settled position that this process has applied already. Its lock also makes
+    /// follower steps and rebuilds of this node run one at a time.
+    pending: Mutex<BTreeSet<i64>>,
+}
+
+impl std::fmt::Debug for SearchState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchState")
+            .field("caught_up", &self.caught_up.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchState {
+    pub fn new(index: Arc<SearchIndex>) -> Self {
+        Self {
+            index,
+            caught_up: AtomicBool::new(false),
+            wakeup: Notify::new(),
+            pending: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// True once the follower has applied everything that was in the outbox when it started.
+    pub fn caught_up(&self) -> bool {
+        self.caught_up.load(Ordering::Acquire)
+    }
+
+    /// Wakes the follower (after this node committed outbox entries).
+    pub fn wake(&self) {
+        self.wakeup.notify_one();
+    }
+
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+}
+
+fn state_of(app: &App) -> Result<&SearchState, AppError> {
+    app.search_state()
+        .ok_or_else(|| AppError::Unavailable("search is not available on this node".into()))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> portico_search::Result<T> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Which audiences a viewer with these roles belongs to.
+pub fn audiences_for(roles: &[Role]) -> Vec<Audience> {
+    let mut a = vec![Audience::Public];
+    if !roles.is_empty() {
+        a.push(Audience::Customers);
+    }
+    if roles.iter().any(|r| matches!(r, Role::Agent | Role::Admin)) {
+        a.push(Audience::Staff);
+    }
+    a
+}
+
+/// One thing found, in the viewer's language where it exists in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub kind: String,
+    pub id: String,
+    pub locale: String,
+    pub title: String,
+    pub snippet: String,
+    /// Byte ranges of `snippet` to highlight.
+    pub highlights: Vec<(usize, usize)>,
+    pub url: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoundPage {
+    pub items: Vec<Found>,
+    /// Matching things (each counted once whatever the number of its languages matched).
+    pub total: usize,
+}
+
+/// Searches every kind and language the viewer may see. The words may be in any language the content
+/// is written in ("refund" and "退款" find the same task); each thing is listed once, in `locale` when
+/// it has a version in it.
+pub async fn search(
+    app: &App,
+    roles: &[Role],
+    locale: Locale,
+    query: &str,
+    limit: usize,
+) -> Result<FoundPage, AppError> {
+    let text = crate::portal::normalize_query(query);
+    if text.is_empty() {
+        return Ok(FoundPage {
+            items: Vec::new(),
+            total: 0,
+        });
+    }
+    let index = state_of(app)?.index.clone();
+    let audiences = audiences_for(roles);
+    let limit = limit.clamp(1, 100);
+    let tag = locale.as_str().to_string();
+    blocking(move || {
+        // Each thing has at most one document per language, so this many hits cover `limit` things.
+        let wanted = (limit * Locale::ALL.len()).min(200);
+        let res = index.search(&SearchQuery {
+            text: &text,
+            audiences: &audiences,
+            entities: &[],
+            locales: &[],
+            limit: wanted,
+            offset: 0,
+        })?;
+        let mut best: BTreeMap<(String, String), Hit> = BTreeMap::new();
+        let mut order: Vec<(String, String)> = Vec::new();
+        for h in res.hits {
+            let key = (h.entity.clone(), h.entity_id.clone());
+            match best.get(&key) {
+                None => {
+                    order.push(key.clone());
+                    best.insert(key, h);
+                }
+                // The viewer's language wins over a better-scoring translation.
+                Some(prev) if prev.locale != tag && h.locale == tag => {
+                    let score = prev.score.max(h.score);
+                    best.insert(key, Hit { score, ..h });
+                }
+                Some(_) => {}
+            }
+        }
+        let distinct = order.len();
+        let mut items = Vec::new();
+        for key in order.into_iter().take(limit) {
+            let Some(mut h) = best.remove(&key) else {
+                continue;
+            };
+            if h.locale != tag
+                && let Some(own) = index.get(&h.entity, &h.entity_id, &tag, &audiences)?
+            {
+                h = Hit {
+                    score: h.score,
+                    ..own
+                };
+            }
+            items.push(Found {
+                kind: h.entity,
+                id: h.entity_id,
+                locale: h.locale,
+                title: h.title,
+                snippet: h.snippet,
+                highlights: h.highlights,
+                url: h.url,
+                score: h.score,
+            });
+        }
+        // `total` counts distinct things among the hits read; past that, the document count is the
+        // best estimate available without reading every hit.
+        let total = if res.total <= wanted {
+            distinct
+        } else {
+            distinct.max(res.total / Locale::ALL.len())
+        };
+        Ok(FoundPage { items, total })
+    })
+    .await
+}
+
+/// The documents of one thing, as they are now in the database (none when it is gone).
+async fn load_change(app: &App, entity: &str, entity_id: &str) -> Result<Option<Change>, AppError> {
+    match entity {
+        TASK => Ok(Some(Change::ReplaceKind {
+            entity: TASK.into(),
+            docs: task_docs(app).await?,
+        })),
+        other => {
+            // Written by a newer version, or a kind whose feature was removed: nothing to index.
+            tracing::debug!(
+                entity = other,
+                entity_id,
+                "search outbox entry of unknown kind"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Every document, for a rebuild.
+async fn all_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
+    task_docs(app).await
+}
+
+async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
+    // Straight from the database: the settings cache may hold another node's older copy.
+    let tasks: Vec<HomeTask> = settings::get_setting(app.db().conn(), HOME_TASKS_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let mut docs = Vec::new();
+    for t in tasks {
+        for (tag, title) in &t.title.0 {
+            docs.push(SearchDoc {
+                entity: TASK.into(),
+                entity_id: t.href.clone(),
+                locale: tag.clone(),
+                audience: Audience::Public,
+                title: title.clone(),
+                body: t.description.0.get(tag).cloned().unwrap_or_default(),
+                url: t.href.clone(),
+            });
+        }
+    }
+    Ok(docs)
+}
+
+async fn generation(app: &App) -> Result<i64, AppError> {
+    Ok(settings::get_setting(app.db().conn(), GENERATION_KEY)
+        .await?
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0))
+}
+
+/// Asks every node to rebuild its index from the database (each follower notices within [`POLL`]).
+pub async fn request_reindex(app: &App) -> Result<i64, AppError> {
+    let tx = app.begin().await?;
+    let next = settings::get_setting(tx.conn(), GENERATION_KEY)
+        .await?
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0)
+        + 1;
+    settings::put_setting(
+        tx.conn(),
+        GENERATION_KEY,
+        &serde_json::json!(next),
+        tx.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    if let Some(s) = app.search_state() {
+        s.wake();
+    }
+    Ok(next)
+}
+
+/// What one follower step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Step {
+    pub rebuilt: bool,
+    /// Outbox entries read.
+    pub entries: usize,
+    /// The settled position now recorded in the index.
+    pub settled: i64,
+    /// More entries are waiting.
+    pub more: bool,
+}
+
+/// Rebuilds this node's index from the database now.
+pub async fn rebuild(app: &App) -> Result<Step, AppError> {
+    let s = state_of(app)?;
+    let mut pending = s.pending.lock().await;
+    rebuild_locked(app, s, &mut pending).await
+}
+
+async fn rebuild_locked(
+    app: &App,
+    s: &SearchState,
+    pending: &mut BTreeSet<i64>,
+) -> Result<Step, AppError> {
+    let generation = generation(app).await?;
+    let now = app.now();
+    // Taken before reading the documents: entries after it are re-applied by the follower, so a change
+    // committed during the rebuild is not lost.
+    let settled = outbox::max_outbox_id_before(app.db().conn(), settle_cutoff(now)).await?;
+    let docs = all_docs(app).await?;
+    let index = s.index.clone();
+    let state = FollowState {
+        version: SCHEMA_VERSION,
+        outbox_id: settled,
+        generation,
+        at: now.0,
+    };
+    let count = docs.len();
+    blocking(move || index.rebuild(docs, state)).await?;
+    pending.clear();
+    tracing::info!(documents = count, settled, "search index rebuilt");
+    Ok(Step {
+        rebuilt: true,
+        entries: 0,
+        settled,
+        more: true,
+    })
+}
+
+fn settle_cutoff(now: Timestamp) -> Timestamp {
+    now.plus_secs(-(SETTLE.as_secs() as i64))
+}
+
+/// One follower step: rebuild when needed, else apply the next batch of outbox entries.
+pub async fn follow_step(app: &App) -> Result<Step, AppError> {
+    let s = state_of(app)?;
+    let mut pending = s.pending.lock().await;
+    let index = s.index.clone();
+    let current = blocking(move || index.follow_state()).await?;
+    let generation = generation(app).await?;
+    let now = app.now();
+    let stale = |st: &FollowState| {
+        st.generation != generation
+            || (!s.caught_up() && now.0 - st.at > MAX_RESUME_AGE_DAYS * 86_400_000)
+    };
+    let Some(st) = current.filter(|st| !stale(st)) else {
+        return rebuild_locked(app, s, &mut pending).await;
+    };
+
+    let entries = outbox::list_outbox_after(app.db().conn(), st.outbox_id, BATCH).await?;
+    let more = entries.len() == BATCH as usize;
+    let cutoff = settle_cutoff(now);
+    pending.retain(|id| *id > st.outbox_id);
+    let fresh: Vec<&OutboxEntry> = entries
+        .iter()
+        .filter(|e| !pending.contains(&e.id))
+        .collect();
+    // The settled position moves over the leading run of entries old enough to have no uncommitted
+    // neighbours below them.
+    let mut settled = st.outbox_id;
+    for e in &entries {
+        if e.created_at < cutoff {
+            settled = e.id;
+        } else {
+            break;
+        }
+    }
+    if fresh.is_empty() && settled == st.outbox_id {
+        return Ok(Step {
+            rebuilt: false,
+            entries: entries.len(),
+            settled,
+            more,
+        });
+    }
+    let mut seen = BTreeSet::new();
+    let mut changes = Vec::new();
+    for e in &fresh {
+        // A kind replaced as a whole needs loading once per batch.
+        let key = if e.entity == TASK {
+            (e.entity.clone(), String::new())
+        } else {
+            (e.entity.clone(), e.entity_id.clone())
+        };
+        if seen.insert(key)
+            && let Some(c) = load_change(app, &e.entity, &e.entity_id).await?
+        {
+            changes.push(c);
+        }
+    }
+    let state = FollowState {
+        version: SCHEMA_VERSION,
+        outbox_id: settled,
+        generation,
+        at: now.0,
+    };
+    let index = s.index.clone();
+    blocking(move || index.apply(changes, state)).await?;
+    pending.extend(fresh.iter().map(|e| e.id));
+    pending.retain(|id| *id > settled);
+    Ok(Step {
+        rebuilt: false,
+        entries: entries.len(),
+        settled,
+        more,
+    })
+}
+
+/// Keeps this node's index in step with the database until `stop`. Marks the node caught up once it
+/// has read to the end of the outbox.
+pub async fn run_follower(app: App, stop: CancellationToken) {
+    let Some(s) = app.search_state() else {
+        return;
+    };
+    let mut failures = 0u32;
+    loop {
+        let wait = match follow_step(&app).await {
+            Ok(step) => {
+                failures = 0;
+                if step.more {
+                    Duration::ZERO
+                } else {
+                    if !s.caught_up.swap(true, Ordering::AcqRel) {
+                        tracing::info!(settled = step.settled, "search index caught up");
+                    }
+                    POLL
+                }
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let backoff = Duration::from_millis(500u64.saturating_mul(1 << failures.min(6)));
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "search index update failed");
+                backoff
+            }
+        };
+        if wait.is_zero() {
+            if stop.is_cancelled() {
+                break;
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = s.wakeup.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Applies everything committed so far (tests and `portico reindex` use it to wait for the index).
+pub async fn catch_up(app: &App) -> Result<(), AppError> {
+    loop {
+        if !follow_step(app).await?.more {
+            return Ok(());
+        }
+    }
+}
+
+/// Loads the Chinese dictionary on a blocking thread so the first document or query does not wait.
+pub async fn warm() {
+    let _ = tokio::task::spawn_blocking(portico_search::analyzer::warm).await;
+}

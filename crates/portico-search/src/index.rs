@@ -1,0 +1,543 @@
+//! One node's search index: documents of every searchable kind, written in batches that commit together
+//! with the follow state (the last applied outbox id), so a node that restarts resumes exactly there.
+//!
+//! Every call here blocks (tantivy does file I/O and merges on its own threads); async callers run them
+//! in `spawn_blocking`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+use crate::analyzer::{self, ANALYZER};
+use crate::error::{Result, SearchError};
+
+/// Bumped whenever the schema or the analyser changes; an index of another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Memory the writer may buffer before it flushes a segment.
+const WRITER_MEMORY: usize = 32 * 1024 * 1024;
+
+/// Longest snippet shown under a hit, in characters.
+const SNIPPET_CHARS: usize = 180;
+
+/// Who may see a document. Queries pass the audiences the viewer belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Anyone, signed in or not.
+    Public,
+    /// Signed-in customers (and staff).
+    Customers,
+    /// Agents and administrators only.
+    Staff,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Public => "public",
+            Audience::Customers => "customers",
+            Audience::Staff => "staff",
+        }
+    }
+}
+
+/// One searchable document: one language version of one thing (an article, a request type, a task).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDoc {
+    /// The kind of thing, e.g. `task`, `kb_article`.
+    pub entity: String,
+    /// Its id within the kind.
+    pub entity_id: String,
+    /// Language tag of this version (`en`, `zh-CN`).
+    pub locale: String,
+    pub audience: Audience,
+    pub title: String,
+    pub body: String,
+    /// Where a hit leads (a path within the portal).
+    pub url: String,
+}
+
+/// A change to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Replaces every version of `entity`/`entity_id` with these documents (none: it is removed).
+    Replace {
+        entity: String,
+        entity_id: String,
+        docs: Vec<SearchDoc>,
+    },
+    /// Replaces every document of a kind (for small kinds kept as one setting, like home tasks).
+    ReplaceKind {
+        entity: String,
+        docs: Vec<SearchDoc>,
+    },
+}
+
+/// What the index has applied, stored with each commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowState {
+    /// Schema version the index was built with.
+    pub version: u32,
+    /// Every outbox entry with an id up to this one is in the index.
+    pub outbox_id: i64,
+    /// The rebuild generation this index was built for (a `portico reindex` bumps it).
+    pub generation: i64,
+    /// When this state was committed (ms since the epoch).
+    pub at: i64,
+}
+
+/// A search request.
+#[derive(Debug, Clone)]
+pub struct SearchQuery<'a> {
+    pub text: &'a str,
+    /// Audiences the viewer belongs to; documents of other audiences are never returned.
+    pub audiences: &'a [Audience],
+    /// Only these kinds (empty: every kind).
+    pub entities: &'a [&'a str],
+    /// Only these languages (empty: every language).
+    pub locales: &'a [&'a str],
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One hit, best first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub entity: String,
+    pub entity_id: String,
+    pub locale: String,
+    pub title: String,
+    pub url: String,
+    /// Plain-text excerpt of the body around the matched words.
+    pub snippet: String,
+    /// Byte ranges of `snippet` that matched, for highlighting.
+    pub highlights: Vec<(usize, usize)>,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// Every matching document, not just this page.
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    reference: Field,
+    entity: Field,
+    entity_id: Field,
+    locale: Field,
+    audience: Field,
+    title: Field,
+    body: Field,
+    url: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        reference: b.add_text_field("ref", STRING),
+        entity: b.add_text_field("entity", STRING | STORED),
+        entity_id: b.add_text_field("entity_id", STRING | STORED),
+        locale: b.add_text_field("locale", STRING | STORED),
+        audience: b.add_text_field("audience", STRING | STORED),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text),
+        url: b.add_text_field("url", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn reference(entity: &str, entity_id: &str) -> String {
+    format!("{entity}\u{1f}{entity_id}")
+}
+
+/// A node's index.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when absent. An index written by another schema version,
+    /// or one that cannot be read, is discarded and recreated empty: it is rebuilt from the database.
+    /// Fails when another process holds the index (a second server on the same data directory).
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        let (schema, fields) = schema();
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => index,
+            Ok(_) => {
+                tracing::info!(dir = %dir.display(), "search index schema changed; recreating it");
+                Self::wipe(dir)?;
+                Index::create_in_dir(dir, schema)?
+            }
+            Err(tantivy::TantivyError::OpenDirectoryError(_))
+            | Err(tantivy::TantivyError::OpenReadError(_)) => {
+                // No index here yet (or a leftover without meta.json).
+                Self::wipe(dir)?;
+                Index::create_in_dir(dir, schema)?
+            }
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "search index unreadable; recreating it");
+                Self::wipe(dir)?;
+                Index::create_in_dir(dir, schema)?
+            }
+        };
+        Self::with_index(index, fields)
+    }
+
+    /// An index that lives in memory only (tests, and nodes configured without an index directory).
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn wipe(dir: &Path) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| SearchError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let r = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            r.map_err(|e| SearchError::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self> {
+        index.tokenizers().register(ANALYZER, analyzer::analyzer());
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => SearchError::Locked,
+                e => e.into(),
+            })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    /// What the last commit applied; `None` for an index that was never committed.
+    pub fn follow_state(&self) -> Result<Option<FollowState>> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<FollowState>(p).ok())
+            .filter(|s| s.version == SCHEMA_VERSION))
+    }
+
+    /// Number of documents searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn to_doc(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = self.fields;
+        doc!(
+            f.reference => reference(&d.entity, &d.entity_id),
+            f.entity => d.entity.as_str(),
+            f.entity_id => d.entity_id.as_str(),
+            f.locale => d.locale.as_str(),
+            f.audience => d.audience.as_str(),
+            f.title => d.title.as_str(),
+            f.body => d.body.as_str(),
+            f.url => d.url.as_str(),
+        )
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer.lock().map_err(|_| SearchError::Poisoned)
+    }
+
+    fn commit(&self, w: &mut IndexWriter, state: FollowState) -> Result<()> {
+        let payload =
+            serde_json::to_string(&state).map_err(|e| SearchError::Payload(e.to_string()))?;
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Applies `changes` and records `state`, all in one commit.
+    pub fn apply(&self, changes: Vec<Change>, state: FollowState) -> Result<()> {
+        let mut w = self.writer()?;
+        for c in changes {
+            match c {
+                Change::Replace {
+                    entity,
+                    entity_id,
+                    docs,
+                } => {
+                    w.delete_term(Term::from_field_text(
+                        self.fields.reference,
+                        &reference(&entity, &entity_id),
+                    ));
+                    for d in &docs {
+                        w.add_document(self.to_doc(d))?;
+                    }
+                }
+                Change::ReplaceKind { entity, docs } => {
+                    w.delete_term(Term::from_field_text(self.fields.entity, &entity));
+                    for d in &docs {
+                        w.add_document(self.to_doc(d))?;
+                    }
+                }
+            }
+        }
+        if let Err(e) = self.commit(&mut w, state) {
+            // Leave the writer clean for the next attempt, which re-reads the same entries.
+            let _ = w.rollback();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole content with `docs` and records `state`, in one commit: searches see the old
+    /// content until the new one is complete.
+    pub fn rebuild(
+        &self,
+        docs: impl IntoIterator<Item = SearchDoc>,
+        state: FollowState,
+    ) -> Result<()> {
+        let mut w = self.writer()?;
+        w.delete_all_documents()?;
+        for d in docs {
+            w.add_document(self.to_doc(&d))?;
+        }
+        if let Err(e) = self.commit(&mut w, state) {
+            let _ = w.rollback();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Records `state` without changing documents (the follower moved past entries of no interest).
+    pub fn record(&self, state: FollowState) -> Result<()> {
+        self.apply(Vec::new(), state)
+    }
+
+    /// The `locale` version of a thing, if it exists and one of `audiences` may see it (the snippet is
+    /// the start of its body).
+    pub fn get(
+        &self,
+        entity: &str,
+        entity_id: &str,
+        locale: &str,
+        audiences: &[Audience],
+    ) -> Result<Option<Hit>> {
+        let f = self.fields;
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.reference, &reference(entity, entity_id)),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.locale, locale),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermSetQuery::new(
+                    audiences
+                        .iter()
+                        .map(|a| Term::from_field_text(f.audience, a.as_str())),
+                )),
+            ),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((score, addr)) = top.into_iter().next() else {
+            return Ok(None);
+        };
+        let d: TantivyDocument = searcher.doc(addr)?;
+        Ok(Some(self.hit(&d, score, None)))
+    }
+
+    fn hit(
+        &self,
+        d: &TantivyDocument,
+        score: f32,
+        snippet: Option<tantivy::snippet::Snippet>,
+    ) -> Hit {
+        let f = self.fields;
+        let text = |field: Field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (snippet, highlights) = match snippet.filter(|s| !s.is_empty()) {
+            Some(s) => (
+                s.fragment().to_string(),
+                s.highlighted().iter().map(|r| (r.start, r.end)).collect(),
+            ),
+            // Matched on the title only (or no query): show the start of the body.
+            None => (
+                text(f.body).chars().take(SNIPPET_CHARS).collect(),
+                Vec::new(),
+            ),
+        };
+        Hit {
+            entity: text(f.entity),
+            entity_id: text(f.entity_id),
+            locale: text(f.locale),
+            title: text(f.title),
+            url: text(f.url),
+            snippet,
+            highlights,
+            score,
+        }
+    }
+
+    /// Runs a query. Every word of a short query must match (title or body); longer questions need most
+    /// of their words. Title matches rank above body matches, and the words found together as a phrase
+    /// rank above the same words scattered.
+    pub fn search(&self, q: &SearchQuery<'_>) -> Result<SearchResults> {
+        let f = self.fields;
+        let mut analyzer = analyzer::analyzer();
+        let mut stream = analyzer.token_stream(q.text);
+        let mut tokens: Vec<(usize, String)> = Vec::new();
+        while let Some(t) = tantivy::tokenizer::TokenStream::next(&mut stream) {
+            tokens.push((t.position, t.text.clone()));
+        }
+        let limit = q.limit.clamp(1, 100);
+        if tokens.is_empty() {
+            return Ok(SearchResults {
+                hits: Vec::new(),
+                total: 0,
+            });
+        }
+        let distinct: BTreeSet<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
+        let mut per_word: Vec<Box<dyn Query>> = Vec::new();
+        for word in &distinct {
+            let title: Box<dyn Query> = Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.title, word),
+                    IndexRecordOption::WithFreqs,
+                )),
+                3.0,
+            ));
+            let body: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(f.body, word),
+                IndexRecordOption::WithFreqs,
+            ));
+            per_word.push(Box::new(BooleanQuery::new(vec![
+                (Occur::Should, title),
+                (Occur::Should, body),
+            ])));
+        }
+        let n = per_word.len();
+        let required = if n <= 2 { n } else { (n * 2).div_ceil(3) };
+        let words = BooleanQuery::with_minimum_required_clauses(
+            per_word.into_iter().map(|q| (Occur::Should, q)).collect(),
+            required,
+        );
+        let mut scoring: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(words))];
+        if tokens.len() > 1 {
+            for (field, boost) in [(f.title, 4.0), (f.body, 2.0)] {
+                let terms = tokens
+                    .iter()
+                    .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                    .collect();
+                scoring.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(PhraseQuery::new_with_offset(terms)),
+                        boost,
+                    )),
+                ));
+            }
+        }
+        let audiences: Vec<Term> = q
+            .audiences
+            .iter()
+            .map(|a| Term::from_field_text(f.audience, a.as_str()))
+            .collect();
+        scoring.push((Occur::Must, Box::new(TermSetQuery::new(audiences))));
+        if !q.entities.is_empty() {
+            let t = q
+                .entities
+                .iter()
+                .map(|e| Term::from_field_text(f.entity, e));
+            scoring.push((Occur::Must, Box::new(TermSetQuery::new(t))));
+        }
+        if !q.locales.is_empty() {
+            let t = q.locales.iter().map(|l| Term::from_field_text(f.locale, l));
+            scoring.push((Occur::Must, Box::new(TermSetQuery::new(t))));
+        }
+        let query = BooleanQuery::new(scoring);
+
+        let searcher = self.reader.searcher();
+        let (top, total) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(q.offset)
+                    .order_by_score(),
+                Count,
+            ),
+        )?;
+        let mut snippets = SnippetGenerator::create(&searcher, &query, f.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let snip = snippets.snippet_from_doc(&d);
+            hits.push(self.hit(&d, score, Some(snip)));
+        }
+        Ok(SearchResults { hits, total })
+    }
+}

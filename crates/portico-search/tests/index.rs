@@ -1,0 +1,293 @@
+//! The index on its own: analysis, ranking, filters, follow state and the directory lifecycle.
+
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+use portico_search::{
+    Audience, Change, FollowState, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
+};
+
+fn doc(id: &str, locale: &str, audience: Audience, title: &str, body: &str) -> SearchDoc {
+    SearchDoc {
+        entity: "kb_article".into(),
+        entity_id: id.into(),
+        locale: locale.into(),
+        audience,
+        title: title.into(),
+        body: body.into(),
+        url: format!("/kb/{id}"),
+    }
+}
+
+fn state(outbox_id: i64) -> FollowState {
+    FollowState {
+        version: SCHEMA_VERSION,
+        outbox_id,
+        generation: 0,
+        at: 0,
+    }
+}
+
+fn sample() -> Vec<SearchDoc> {
+    vec![
+        doc(
+            "1",
+            "en",
+            Audience::Public,
+            "Request a refund",
+            "Send an item back and get your money returned within 14 days.",
+        ),
+        doc(
+            "1",
+            "zh-CN",
+            Audience::Public,
+            "申请退款",
+            "退回商品，14 天内退还您的款项。",
+        ),
+        doc(
+            "2",
+            "en",
+            Audience::Public,
+            "Track an order",
+            "See where your parcel is and when it arrives.",
+        ),
+        doc(
+            "2",
+            "zh-CN",
+            Audience::Public,
+            "查询订单",
+            "查看包裹的位置和预计送达时间。",
+        ),
+        doc(
+            "3",
+            "zh-CN",
+            Audience::Public,
+            "北京大学校园卡",
+            "在北京大学办理校园卡的流程。",
+        ),
+        doc(
+            "4",
+            "zh-CN",
+            Audience::Public,
+            "北京的天气",
+            "大学生的出行提示。",
+        ),
+        doc(
+            "5",
+            "en",
+            Audience::Staff,
+            "Refund approval limits",
+            "Agents may approve refunds up to 500.",
+        ),
+        doc(
+            "6",
+            "en",
+            Audience::Customers,
+            "Refund status for signed-in customers",
+            "Your refunds list.",
+        ),
+    ]
+}
+
+fn q<'a>(text: &'a str, audiences: &'a [Audience]) -> SearchQuery<'a> {
+    SearchQuery {
+        text,
+        audiences,
+        entities: &[],
+        locales: &[],
+        limit: 10,
+        offset: 0,
+    }
+}
+
+fn ids(index: &SearchIndex, query: &SearchQuery<'_>) -> Vec<String> {
+    index
+        .search(query)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| format!("{}/{}", h.entity_id, h.locale))
+        .collect()
+}
+
+fn built() -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(sample(), state(7)).unwrap();
+    index
+}
+
+#[test]
+fn finds_english_by_stem_and_chinese_by_word() {
+    let index = built();
+    assert_eq!(ids(&index, &q("refunds", &[Audience::Public])), ["1/en"]);
+    assert_eq!(ids(&index, &q("退款", &[Audience::Public])), ["1/zh-CN"]);
+    assert_eq!(ids(&index, &q("订单", &[Audience::Public])), ["2/zh-CN"]);
+    assert_eq!(
+        ids(&index, &q("ＲＥＦＵＮＤ", &[Audience::Public])),
+        ["1/en"]
+    );
+    assert!(ids(&index, &q("the", &[Audience::Public])).is_empty());
+    assert!(ids(&index, &q("  ", &[Audience::Public])).is_empty());
+}
+
+#[test]
+fn a_chinese_phrase_ranks_above_its_words_apart() {
+    let index = built();
+    // Both 3 and 4 contain 北京 and 大学; only 3 has them together.
+    let found = ids(&index, &q("北京大学", &[Audience::Public]));
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("3/zh-CN"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_english_phrase_ranks_above_its_words_apart() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .rebuild(
+            vec![
+                doc(
+                    "a",
+                    "en",
+                    Audience::Public,
+                    "Order history",
+                    "The status of a payment and of each order.",
+                ),
+                doc(
+                    "b",
+                    "en",
+                    Audience::Public,
+                    "Order history",
+                    "How to see the payment status of an order.",
+                ),
+            ],
+            state(1),
+        )
+        .unwrap();
+    assert_eq!(
+        ids(&index, &q("payment status", &[Audience::Public]))
+            .first()
+            .map(String::as_str),
+        Some("b/en")
+    );
+}
+
+#[test]
+fn audiences_filter_and_nobody_sees_anything_without_one() {
+    let index = built();
+    assert_eq!(ids(&index, &q("refund", &[Audience::Public])), ["1/en"]);
+    let mut staff = ids(
+        &index,
+        &q(
+            "refund",
+            &[Audience::Public, Audience::Customers, Audience::Staff],
+        ),
+    );
+    staff.sort();
+    assert_eq!(staff, ["1/en", "5/en", "6/en"]);
+    assert!(ids(&index, &q("refund", &[])).is_empty());
+}
+
+#[test]
+fn entity_and_locale_filters_paging_and_total() {
+    let index = built();
+    let mut query = q("refund", &[Audience::Public]);
+    query.locales = &["zh-CN"];
+    assert!(ids(&index, &query).is_empty());
+    query.locales = &["en", "zh-CN"];
+    assert_eq!(ids(&index, &query), ["1/en"]);
+    query.locales = &[];
+    query.entities = &["task"];
+    assert!(ids(&index, &query).is_empty());
+    let mut page = q("order", &[Audience::Public]);
+    page.limit = 1;
+    let r = index.search(&page).unwrap();
+    assert_eq!((r.hits.len(), r.total), (1, 1));
+    page.offset = 1;
+    assert!(index.search(&page).unwrap().hits.is_empty());
+}
+
+#[test]
+fn snippets_highlight_what_matched() {
+    let index = built();
+    let r = index.search(&q("money", &[Audience::Public])).unwrap();
+    let hit = &r.hits[0];
+    assert!(hit.snippet.contains("money"), "{hit:?}");
+    let (a, b) = hit.highlights[0];
+    assert_eq!(&hit.snippet[a..b], "money");
+    // A title-only match still shows the beginning of the body.
+    let r = index.search(&q("track", &[Audience::Public])).unwrap();
+    assert!(
+        r.hits[0].snippet.starts_with("See where"),
+        "{:?}",
+        r.hits[0]
+    );
+}
+
+#[test]
+fn replace_swaps_every_version_and_replace_kind_swaps_a_whole_kind() {
+    let index = built();
+    index
+        .apply(
+            vec![Change::Replace {
+                entity: "kb_article".into(),
+                entity_id: "1".into(),
+                docs: vec![doc("1", "en", Audience::Public, "Returns", "Send it back.")],
+            }],
+            state(8),
+        )
+        .unwrap();
+    assert!(ids(&index, &q("退款", &[Audience::Public])).is_empty());
+    assert_eq!(ids(&index, &q("returns", &[Audience::Public])), ["1/en"]);
+    index
+        .apply(
+            vec![Change::Replace {
+                entity: "kb_article".into(),
+                entity_id: "1".into(),
+                docs: vec![],
+            }],
+            state(9),
+        )
+        .unwrap();
+    assert!(ids(&index, &q("returns", &[Audience::Public])).is_empty());
+    assert_eq!(index.follow_state().unwrap().map(|s| s.outbox_id), Some(9));
+
+    index
+        .apply(
+            vec![Change::ReplaceKind {
+                entity: "kb_article".into(),
+                docs: vec![],
+            }],
+            state(10),
+        )
+        .unwrap();
+    assert_eq!(index.num_docs(), 0);
+}
+
+#[test]
+fn the_follow_state_survives_reopening_and_a_second_process_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(index.follow_state().unwrap(), None);
+        index.rebuild(sample(), state(42)).unwrap();
+        // While this one is open, another opener is refused rather than corrupting it.
+        assert!(matches!(
+            SearchIndex::open(dir.path()),
+            Err(portico_search::SearchError::Locked)
+        ));
+    }
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.follow_state().unwrap().map(|s| s.outbox_id), Some(42));
+    assert_eq!(index.num_docs(), sample().len() as u64);
+}
+
+#[test]
+fn a_damaged_index_directory_is_recreated_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("meta.json"), b"{ not json").unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.follow_state().unwrap(), None);
+    assert_eq!(index.num_docs(), 0);
+}
