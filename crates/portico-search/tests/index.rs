@@ -174,6 +174,18 @@ fn an_english_phrase_ranks_above_its_words_apart() {
 }
 
 #[test]
+fn any_word_matches_and_more_words_rank_higher() {
+    let index = built();
+    let found = ids(&index, &q("track refund order", &[Audience::Public]));
+    assert_eq!(found.first().map(String::as_str), Some("2/en"), "{found:?}");
+    assert!(found.contains(&"1/en".to_string()), "{found:?}");
+    // Both languages in one query find both versions.
+    let mut found = ids(&index, &q("refund 退款", &[Audience::Public]));
+    found.sort();
+    assert_eq!(found, ["1/en", "1/zh-CN"]);
+}
+
+#[test]
 fn audiences_filter_and_nobody_sees_anything_without_one() {
     let index = built();
     assert_eq!(ids(&index, &q("refund", &[Audience::Public])), ["1/en"]);

@@ -208,9 +208,18 @@ async fn sign_in_journey_with_search_and_error_pages() {
         .unwrap();
     b.client
         .wait()
-        .for_element(Locator::Css("a.card[href=\"/catalog/refund\"]"))
+        .for_element(Locator::Css("a.result-title[href=\"/catalog/refund\"]"))
         .await
         .unwrap();
+    let marked = b
+        .client
+        .find(Locator::Css(".result-snippet mark, .result-title"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(marked.to_lowercase().contains("refund"), "{marked}");
     b.assert_accessible("search results").await;
     b.client.goto(&app.url("/search?q=zzzz")).await.unwrap();
     b.assert_accessible("search without results").await;

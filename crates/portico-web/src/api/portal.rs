@@ -65,7 +65,7 @@ pub async fn portal_show(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct SearchParams {
     /// What to look for, in any language the content is written in; trimmed and cut to 200 characters.
-    /// Every word of a one- or two-word query must match; longer questions need most of their words.
+    /// Things matching more of the words, and matching them as a phrase, come first.
     #[serde(default)]
     pub q: String,
     /// At most this many items (1 to 100, default 20).
