@@ -478,7 +478,14 @@ pub async fn catch_up(app: &App) -> Result<(), AppError> {
     }
 }
 
-/// Loads the Chinese dictionary on a blocking thread so the first document or query does not wait.
-pub async fn warm() {
-    let _ = tokio::task::spawn_blocking(portico_search::analyzer::warm).await;
+/// Loads the Chinese dictionary (about 120 ms and 32 MiB) on a blocking thread when this node's index
+/// holds documents, so no visitor's query waits for it. An empty portal does not pay for it until
+/// content arrives; the follower then loads it while indexing, off the request path.
+pub async fn warm(app: &App) {
+    let Some(s) = app.search_state() else {
+        return;
+    };
+    if s.index.has_documents() {
+        let _ = tokio::task::spawn_blocking(portico_search::analyzer::warm).await;
+    }
 }

@@ -170,8 +170,13 @@ fn reference(entity: &str, entity_id: &str) -> String {
     format!("{entity}\u{1f}{entity_id}")
 }
 
+/// Name of the lock file that keeps a second process out of an index directory.
+const LOCK_FILE: &str = ".portico-index.lock";
+
 /// A node's index.
 pub struct SearchIndex {
+    /// Held for the life of the index (None in memory).
+    _lock: Option<std::fs::File>,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -189,10 +194,24 @@ impl SearchIndex {
     /// or one that cannot be read, is discarded and recreated empty: it is rebuilt from the database.
     /// Fails when another process holds the index (a second server on the same data directory).
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| SearchError::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| SearchError::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        // Taken before anything is read or wiped, so a second process never touches a live index.
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(SearchError::Locked),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
+        }
         let (schema, fields) = schema();
         let index = match Index::open_in_dir(dir) {
             Ok(index) if index.schema() == schema => index,
@@ -213,13 +232,13 @@ impl SearchIndex {
                 Index::create_in_dir(dir, schema)?
             }
         };
-        Self::with_index(index, fields)
+        Self::with_index(index, fields, Some(lock))
     }
 
     /// An index that lives in memory only (tests, and nodes configured without an index directory).
     pub fn in_memory() -> Result<Self> {
         let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields)
+        Self::with_index(Index::create_in_ram(schema), fields, None)
     }
 
     fn wipe(dir: &Path) -> Result<()> {
@@ -228,6 +247,9 @@ impl SearchIndex {
             source: e,
         })?;
         for entry in entries.flatten() {
+            if entry.file_name() == LOCK_FILE {
+                continue;
+            }
             let p = entry.path();
             let r = if p.is_dir() {
                 std::fs::remove_dir_all(&p)
@@ -242,7 +264,7 @@ impl SearchIndex {
         Ok(())
     }
 
-    fn with_index(index: Index, fields: Fields) -> Result<Self> {
+    fn with_index(index: Index, fields: Fields, lock: Option<std::fs::File>) -> Result<Self> {
         index.tokenizers().register(ANALYZER, analyzer::analyzer());
         let writer = index
             .writer_with_num_threads(1, WRITER_MEMORY)
@@ -255,6 +277,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Self {
+            _lock: lock,
             index,
             reader,
             writer: Mutex::new(writer),
@@ -270,6 +293,12 @@ impl SearchIndex {
             .as_deref()
             .and_then(|p| serde_json::from_str::<FollowState>(p).ok())
             .filter(|s| s.version == SCHEMA_VERSION))
+    }
+
+    /// True when the index holds any document (so queries will come and the analyser's dictionary is
+    /// worth loading ahead of them).
+    pub fn has_documents(&self) -> bool {
+        self.num_docs() > 0
     }
 
     /// Number of documents searchable now.
@@ -448,7 +477,7 @@ impl SearchIndex {
     /// scattered. On the public FAQ sets this beats plain BM25 (see BENCHMARKS.md).
     pub fn search(&self, q: &SearchQuery<'_>) -> Result<SearchResults> {
         let f = self.fields;
-        let mut analyzer = analyzer::analyzer();
+        let mut analyzer = self.index.tokenizer_for_field(f.title)?;
         let mut stream = analyzer.token_stream(q.text);
         let mut tokens: Vec<(usize, String)> = Vec::new();
         while let Some(t) = tantivy::tokenizer::TokenStream::next(&mut stream) {

@@ -296,6 +296,26 @@ fn the_follow_state_survives_reopening_and_a_second_process_is_refused() {
 }
 
 #[test]
+fn a_second_process_never_wipes_a_live_index_of_another_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.rebuild(sample(), state(1)).unwrap();
+    // Even with a meta.json this version would discard, the holder's files stay untouched.
+    let meta = std::fs::read(dir.path().join("meta.json")).unwrap();
+    std::fs::write(dir.path().join("meta.json"), b"{ damaged").unwrap();
+    assert!(matches!(
+        SearchIndex::open(dir.path()),
+        Err(portico_search::SearchError::Locked)
+    ));
+    assert_eq!(
+        std::fs::read(dir.path().join("meta.json")).unwrap(),
+        b"{ damaged"
+    );
+    std::fs::write(dir.path().join("meta.json"), meta).unwrap();
+    assert_eq!(index.num_docs(), sample().len() as u64);
+}
+
+#[test]
 fn a_damaged_index_directory_is_recreated_empty() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("meta.json"), b"{ not json").unwrap();
