@@ -28,3 +28,15 @@ pub fn after_enqueue(backend: DbBackend) -> Option<&'static str> {
 
 /// The PostgreSQL channel [`after_enqueue`] notifies.
 pub const JOBS_CHANNEL: &str = "portico_jobs";
+
+/// Statement run after appending search-outbox rows: on PostgreSQL a `NOTIFY` (delivered at commit)
+/// wakes every node's search follower; SQLite has a single node, woken in-process.
+pub fn after_outbox(backend: DbBackend) -> Option<&'static str> {
+    match backend {
+        DbBackend::Postgres => Some("SELECT pg_notify('portico_outbox', '')"),
+        _ => None,
+    }
+}
+
+/// The PostgreSQL channel [`after_outbox`] notifies.
+pub const OUTBOX_CHANNEL: &str = "portico_outbox";

@@ -7,8 +7,7 @@
 use portico_core::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult};
 
-use crate::db::{Backend, Db};
-use crate::dialect::{JOBS_CHANNEL, after_enqueue, skip_locked, stmt};
+use crate::dialect::{after_enqueue, skip_locked, stmt};
 use crate::error::{Result, StorageError};
 
 /// A job to enqueue.
@@ -104,45 +103,6 @@ pub async fn enqueue(
         conn.execute_unprepared(sql).await?;
     }
     Ok(id)
-}
-
-/// PostgreSQL: calls `on_enqueue` whenever any node enqueues a job, until `stop` resolves. Returns at
-/// once on SQLite. Connection losses are retried; missed notifications are covered by polling.
-pub async fn listen_for_enqueues(
-    db: &Db,
-    on_enqueue: impl Fn(),
-    stop: impl std::future::Future<Output = ()>,
-) {
-    if db.backend() != Backend::Postgres {
-        return;
-    }
-    tokio::pin!(stop);
-    loop {
-        let pool = db.conn().get_postgres_connection_pool();
-        let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "job notifications unavailable; retrying in 5 s (workers keep polling)");
-                tokio::select! { _ = &mut stop => return, _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => continue }
-            }
-        };
-        if let Err(e) = listener.listen(JOBS_CHANNEL).await {
-            tracing::warn!(error = %e, "LISTEN failed; retrying in 5 s");
-            tokio::select! { _ = &mut stop => return, _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => continue }
-        }
-        loop {
-            tokio::select! {
-                _ = &mut stop => return,
-                msg = listener.recv() => match msg {
-                    Ok(_) => on_enqueue(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "job notification stream broke; reconnecting");
-                        break;
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Claims up to `limit` due jobs of `queue` whose kind is in `kinds` for `worker`, leasing them until

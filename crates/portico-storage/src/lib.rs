@@ -9,6 +9,7 @@ pub mod dialect;
 pub mod error;
 pub mod jobs;
 pub mod migration;
+pub mod notify;
 pub mod organizations;
 pub mod outbox;
 pub mod sessions;

@@ -4,7 +4,7 @@
 use portico_core::Timestamp;
 use sea_orm::ConnectionTrait;
 
-use crate::dialect::stmt;
+use crate::dialect::{after_outbox, stmt};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +46,14 @@ pub async fn insert_outbox(
             [entity.into(), entity_id.into(), op.as_str().into(), now.0.into()],
         ))
         .await?;
-    Ok(row
+    let id = row
         .map(|r| r.try_get::<i64>("", "id"))
         .transpose()?
-        .unwrap_or(0))
+        .unwrap_or(0);
+    if let Some(sql) = after_outbox(conn.get_database_backend()) {
+        conn.execute_unprepared(sql).await?;
+    }
+    Ok(id)
 }
 
 /// Entries with id greater than `after`, oldest first.

@@ -191,11 +191,12 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
             Duration::from_secs(60),
             shutdown.child_token(),
         )));
-        background.push(tokio::spawn(run_listener(
-            app.clone(),
-            shutdown.child_token(),
-        )));
     }
+    // Every node listens: workers need job wake-ups, every node's search follower needs outbox ones.
+    background.push(tokio::spawn(run_listener(
+        app.clone(),
+        shutdown.child_token(),
+    )));
 
     {
         let app = app.clone();

@@ -204,13 +204,20 @@ async fn execute(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, job: J
         .record(started.elapsed().as_secs_f64());
 }
 
-/// Wakes this process's workers whenever any node enqueues a job (PostgreSQL `LISTEN`); a no-op on
-/// SQLite. Runs until `shutdown`.
+/// Wakes this process's workers when any node enqueues a job, and its search follower when any node
+/// changes searchable content (PostgreSQL `LISTEN`); a no-op on SQLite. Runs until `shutdown`.
 pub async fn run_listener(app: App, shutdown: CancellationToken) {
     let waker = app.clone();
-    store::listen_for_enqueues(
+    portico_storage::notify::listen(
         app.db(),
-        move || waker.wake_workers(),
+        move |n| match n {
+            portico_storage::notify::Notification::Jobs => waker.wake_workers(),
+            portico_storage::notify::Notification::Outbox => {
+                if let Some(s) = waker.search_state() {
+                    s.wake();
+                }
+            }
+        },
         shutdown.cancelled_owned(),
     )
     .await;
