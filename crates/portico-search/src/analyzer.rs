@@ -24,7 +24,19 @@ pub const ANALYZER: &str = "portico_mixed";
 /// Words longer than this many bytes are not indexed (they are hashes, URLs or noise).
 const MAX_TOKEN_BYTES: usize = 64;
 
-static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+/// jieba's dictionary cut to words of frequency 5 or more (`scripts/trim-jieba-dict`): 136,547 of its
+/// 349,045 words, 8 MiB in memory instead of 32, and the same search quality on the Chinese FAQ set.
+/// Words it lacks are segmented by jieba's built-in HMM, identically at indexing and query time.
+const DICTIONARY: &str = include_str!("../data/jieba-dict.txt");
+
+static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
+    // The list is ours and checked by a test; should it ever fail to parse, segmentation falls back to
+    // the HMM alone rather than taking search down.
+    Jieba::with_dict(&mut DICTIONARY.as_bytes()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the search dictionary is damaged; segmenting Chinese without it");
+        Jieba::empty()
+    })
+});
 
 /// Words too common to say anything about a document. The English list is Lucene's; the Chinese list
 /// holds particles and pronouns that jieba emits as words of their own.
@@ -36,8 +48,8 @@ const STOP_WORDS: &[&str] = &[
     "之", "地", "得", "着", "把", "被", "让", "给",
 ];
 
-/// Loads jieba's dictionary now rather than on the first document or query (about a second in a debug
-/// build); call it from a blocking thread at start-up.
+/// Loads the dictionary now rather than on the first document or query (about 45 ms in a release build,
+/// a second in a debug one); call it from a blocking thread.
 pub fn warm() {
     LazyLock::force(&JIEBA);
 }
@@ -221,6 +233,15 @@ mod tests {
         assert_eq!(t.first(), Some(&(0, "track".to_string())));
         assert!(t.contains(&(1, "订单".to_string())), "{t:?}");
         assert_eq!(t.last(), Some(&(3, "status".to_string())));
+    }
+
+    #[test]
+    fn the_dictionary_parses_whole() {
+        let jieba = jieba_rs::Jieba::with_dict(&mut super::DICTIONARY.as_bytes()).unwrap();
+        for w in ["退款", "订单", "北京大学", "信用卡"] {
+            assert!(jieba.has_word(w), "{w}");
+        }
+        assert_eq!(super::DICTIONARY.lines().count(), 136_547);
     }
 
     #[test]

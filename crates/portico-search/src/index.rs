@@ -295,12 +295,6 @@ impl SearchIndex {
             .filter(|s| s.version == SCHEMA_VERSION))
     }
 
-    /// True when the index holds any document (so queries will come and the analyser's dictionary is
-    /// worth loading ahead of them).
-    pub fn has_documents(&self) -> bool {
-        self.num_docs() > 0
-    }
-
     /// Number of documents searchable now.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()

@@ -198,12 +198,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
         shutdown.child_token(),
     )));
 
-    {
-        let app = app.clone();
-        background.push(tokio::spawn(async move {
-            portico_app::search::warm(&app).await
-        }));
-    }
+    background.push(tokio::spawn(portico_app::search::warm()));
     background.push(tokio::spawn(portico_app::search::run_follower(
         app.clone(),
         shutdown.child_token(),
