@@ -7,16 +7,18 @@
 //! another schema version, older than the outbox retention, or when `portico reindex` asks every node to.
 //!
 //! On PostgreSQL, ids come from a sequence and a transaction that took a lower id may commit after one
-//! that took a higher id. The follower therefore only records as settled the entries older than
-//! [`SETTLE`]; newer ones are applied at once but read again until they settle, so a late commit is
-//! never skipped. Applying an entry twice is harmless: it reloads the current state.
+//! that took a higher id. The follower therefore only records as settled the entries that have been in
+//! the table for [`SETTLE`] by the database server's clock; newer ones are applied at once but read
+//! again until they settle, so a late commit is not skipped unless its transaction stayed open for
+//! longer than that after writing the entry. On SQLite ids become visible in order and settle at once.
+//! Applying an entry twice is harmless: it reloads the current state.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use portico_core::{Locale, Role, Timestamp};
+use portico_core::{Locale, Role};
 use portico_search::{
     Audience, Change, FollowState, Hit, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
 };
@@ -29,7 +31,8 @@ use tokio_util::sync::CancellationToken;
 use crate::portal::{HOME_TASKS_KEY, HomeTask};
 use crate::{App, AppError};
 
-/// Entries younger than this may still have neighbours with lower ids in uncommitted transactions.
+/// Entries younger than this (by the database's clock, PostgreSQL) may still have neighbours with lower
+/// ids in uncommitted transactions.
 pub const SETTLE: Duration = Duration::from_secs(60);
 
 /// How often a follower looks for entries written by other nodes (this node's own writes wake it).
@@ -56,6 +59,8 @@ pub struct SearchState {
     /// Entries above the settled position that this process has applied already. Its lock also makes
     /// follower steps and rebuilds of this node run one at a time.
     pending: Mutex<BTreeSet<i64>>,
+    /// How long an entry must have been in the table before it counts as settled (PostgreSQL).
+    settle_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchState {
@@ -73,7 +78,19 @@ impl SearchState {
             caught_up: AtomicBool::new(false),
             wakeup: Notify::new(),
             pending: Mutex::new(BTreeSet::new()),
+            settle_ms: AtomicU64::new(SETTLE.as_millis() as u64),
         }
+    }
+
+    /// Changes the settling time (default [`SETTLE`]): longer tolerates longer transactions that write
+    /// outbox entries, at the cost of re-reading recent entries for longer.
+    pub fn set_settle(&self, settle: Duration) {
+        self.settle_ms
+            .store(settle.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn settle_ms(&self) -> i64 {
+        i64::try_from(self.settle_ms.load(Ordering::Relaxed)).unwrap_or(i64::MAX)
     }
 
     /// True once the follower has applied everything that was in the outbox when it started.
@@ -161,7 +178,7 @@ pub async fn search(
     let tag = locale.as_str().to_string();
     blocking(move || {
         // Each thing has at most one document per language, so this many hits cover `limit` things.
-        let wanted = (limit * Locale::ALL.len()).min(200);
+        let wanted = (limit * Locale::ALL.len()).min(portico_search::MAX_LIMIT);
         let res = index.search(&SearchQuery {
             text: &text,
             audiences: &audiences,
@@ -208,7 +225,7 @@ pub async fn search(
                 title: h.title,
                 snippet: h.snippet,
                 highlights: h.highlights,
-                url: h.url,
+                url: safe_url(h.url),
                 score: h.score,
             });
         }
@@ -222,6 +239,18 @@ pub async fn search(
         Ok(FoundPage { items, total })
     })
     .await
+}
+
+/// A hit's link as stored, if it is a path within the portal or an http(s) address; anything else (a
+/// `javascript:` URL, say) becomes the search page itself rather than reaching a page.
+fn safe_url(url: String) -> String {
+    let lower = url.to_ascii_lowercase();
+    let local = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
+    if local || lower.starts_with("https://") || lower.starts_with("http://") {
+        url
+    } else {
+        "/search".into()
+    }
 }
 
 /// The documents of one thing, as they are now in the database (none when it is gone).
@@ -250,10 +279,14 @@ async fn all_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
 
 async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
     // Straight from the database: the settings cache may hold another node's older copy.
-    let tasks: Vec<HomeTask> = settings::get_setting(app.db().conn(), HOME_TASKS_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
+    let tasks: Vec<HomeTask> = match settings::get_setting(app.db().conn(), HOME_TASKS_KEY).await? {
+        None => Vec::new(),
+        Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
+            // Written by another version: index nothing rather than fail every step, but say so.
+            tracing::warn!(error = %e, "home tasks setting unreadable; not indexing tasks");
+            Vec::new()
+        }),
+    };
     let mut docs = Vec::new();
     for t in tasks {
         for (tag, title) in &t.title.0 {
@@ -326,9 +359,13 @@ async fn rebuild_locked(
 ) -> Result<Step, AppError> {
     let generation = generation(app).await?;
     let now = app.now();
+    let conn = app.db().conn();
     // Taken before reading the documents: entries after it are re-applied by the follower, so a change
     // committed during the rebuild is not lost.
-    let settled = outbox::max_outbox_id_before(app.db().conn(), settle_cutoff(now)).await?;
+    let settled = match outbox::settle_cutoff(conn, s.settle_ms()).await? {
+        None => outbox::max_outbox_id(conn).await?,
+        Some(cutoff) => outbox::max_outbox_id_before(conn, cutoff).await?,
+    };
     let docs = all_docs(app).await?;
     let index = s.index.clone();
     let state = FollowState {
@@ -349,10 +386,6 @@ async fn rebuild_locked(
     })
 }
 
-fn settle_cutoff(now: Timestamp) -> Timestamp {
-    now.plus_secs(-(SETTLE.as_secs() as i64))
-}
-
 /// One follower step: rebuild when needed, else apply the next batch of outbox entries.
 pub async fn follow_step(app: &App) -> Result<Step, AppError> {
     let s = state_of(app)?;
@@ -361,38 +394,56 @@ pub async fn follow_step(app: &App) -> Result<Step, AppError> {
     let current = blocking(move || index.follow_state()).await?;
     let generation = generation(app).await?;
     let now = app.now();
-    let stale = |st: &FollowState| {
-        st.generation != generation
-            || (!s.caught_up() && now.0 - st.at > MAX_RESUME_AGE_DAYS * 86_400_000)
-    };
-    let Some(st) = current.filter(|st| !stale(st)) else {
+    let conn = app.db().conn();
+    let Some(st) = current.filter(|st| st.generation == generation) else {
         return rebuild_locked(app, s, &mut pending).await;
     };
+    if !s.caught_up() {
+        // At start only: an index that has been idle for long may need entries the clean-up removed,
+        // and one that settled past the database's last id was built from another database.
+        let too_old = now.0 - st.at > MAX_RESUME_AGE_DAYS * 86_400_000;
+        if too_old || st.outbox_id > outbox::last_issued_id(conn).await? {
+            return rebuild_locked(app, s, &mut pending).await;
+        }
+    }
 
-    let entries = outbox::list_outbox_after(app.db().conn(), st.outbox_id, BATCH).await?;
-    let more = entries.len() == BATCH as usize;
-    let cutoff = settle_cutoff(now);
     pending.retain(|id| *id > st.outbox_id);
+    let mut entries = outbox::list_outbox_after(conn, st.outbox_id, BATCH).await?;
+    let mut more = entries.len() == BATCH as usize;
+    // A full window of entries this process applied already but that have not settled yet: read on
+    // past them, or newer entries would wait for the window to settle.
+    if more
+        && let (Some(&last_pending), Some(last_read)) = (pending.last(), entries.last())
+        && last_pending >= last_read.id
+    {
+        let newer = outbox::list_outbox_after(conn, last_pending, BATCH).await?;
+        more = newer.len() == BATCH as usize;
+        entries.extend(newer);
+    }
+    let cutoff = outbox::settle_cutoff(conn, s.settle_ms()).await?;
     let fresh: Vec<&OutboxEntry> = entries
         .iter()
         .filter(|e| !pending.contains(&e.id))
         .collect();
-    // The settled position moves over the leading run of entries old enough to have no uncommitted
-    // neighbours below them.
+    // The settled position moves over the leading run of entries that can no longer have an
+    // uncommitted neighbour with a lower id (all of them on SQLite).
     let mut settled = st.outbox_id;
     for e in &entries {
-        if e.created_at < cutoff {
+        if cutoff.is_none_or(|c| e.created_at < c) {
             settled = e.id;
         } else {
             break;
         }
     }
-    if fresh.is_empty() && settled == st.outbox_id {
+    // A quiet index still records that it is current once a day, so a restart does not rebuild it.
+    let refresh = now.0 - st.at > 86_400_000;
+    if fresh.is_empty() && settled == st.outbox_id && !refresh {
+        // Nothing to do: report no more work, so callers wait instead of spinning.
         return Ok(Step {
             rebuilt: false,
             entries: entries.len(),
             settled,
-            more,
+            more: false,
         });
     }
     let mut seen = BTreeSet::new();
@@ -482,4 +533,28 @@ pub async fn catch_up(app: &App) -> Result<(), AppError> {
 /// query waits for it. Readiness does not wait for it either.
 pub async fn warm() {
     let _ = tokio::task::spawn_blocking(portico_search::analyzer::warm).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_and_web_links_are_kept() {
+        for ok in [
+            "/kb/1",
+            "/search?q=a",
+            "https://example.com/x",
+            "HTTP://example.com",
+        ] {
+            assert_eq!(super::safe_url(ok.into()), ok);
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "//evil.example",
+            "/\\evil.example",
+            "data:text/html,x",
+            "",
+        ] {
+            assert_eq!(super::safe_url(bad.into()), "/search", "{bad}");
+        }
+    }
 }

@@ -14,8 +14,6 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("search index state: {0}")]
     Payload(String),
-    #[error("the search index writer was poisoned by a panic")]
-    Poisoned,
 }
 
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;

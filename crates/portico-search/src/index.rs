@@ -28,8 +28,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 
-/// Longest snippet shown under a hit, in characters.
-const SNIPPET_CHARS: usize = 180;
+/// Longest snippet shown under a hit, in bytes (tantivy measures fragments in bytes: about 180 Latin
+/// letters or 60 Chinese characters).
+const SNIPPET_BYTES: usize = 180;
+
+/// Most hits one query returns, and the deepest it pages.
+pub const MAX_LIMIT: usize = 200;
+const MAX_OFFSET: usize = 10_000;
 
 /// Who may see a document. Queries pass the audiences the viewer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -166,6 +171,15 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// The first `max` bytes of `text`, cut at a character boundary.
+fn start_of(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
 fn reference(entity: &str, entity_id: &str) -> String {
     format!("{entity}\u{1f}{entity_id}")
 }
@@ -175,12 +189,13 @@ const LOCK_FILE: &str = ".portico-index.lock";
 
 /// A node's index.
 pub struct SearchIndex {
-    /// Held for the life of the index (None in memory).
-    _lock: Option<std::fs::File>,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    /// Held for the life of the index (None in memory); declared last so it is released only after the
+    /// writer has shut down.
+    _lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -277,11 +292,11 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Self {
-            _lock: lock,
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
+            _lock: lock,
         })
     }
 
@@ -314,8 +329,16 @@ impl SearchIndex {
         )
     }
 
-    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
-        self.writer.lock().map_err(|_| SearchError::Poisoned)
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        // A panic while writing leaves uncommitted work behind; rolling it back makes the writer usable
+        // again (the follower re-reads the same entries).
+        self.writer.lock().unwrap_or_else(|poisoned| {
+            let mut w = poisoned.into_inner();
+            if let Err(e) = w.rollback() {
+                tracing::error!(error = %e, "search index writer could not roll back after a panic");
+            }
+            w
+        })
     }
 
     fn commit(&self, w: &mut IndexWriter, state: FollowState) -> Result<()> {
@@ -328,57 +351,66 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Applies `changes` and records `state`, all in one commit.
+    /// Applies `changes` and records `state`, all in one commit. On error nothing is applied.
     pub fn apply(&self, changes: Vec<Change>, state: FollowState) -> Result<()> {
-        let mut w = self.writer()?;
+        let mut w = self.writer();
+        let res = self.apply_locked(&mut w, changes, state);
+        Self::rollback_on_error(&mut w, res)
+    }
+
+    fn apply_locked(
+        &self,
+        w: &mut IndexWriter,
+        changes: Vec<Change>,
+        state: FollowState,
+    ) -> Result<()> {
         for c in changes {
-            match c {
+            let (term, docs) = match c {
                 Change::Replace {
                     entity,
                     entity_id,
                     docs,
-                } => {
-                    w.delete_term(Term::from_field_text(
-                        self.fields.reference,
-                        &reference(&entity, &entity_id),
-                    ));
-                    for d in &docs {
-                        w.add_document(self.to_doc(d))?;
-                    }
-                }
+                } => (
+                    Term::from_field_text(self.fields.reference, &reference(&entity, &entity_id)),
+                    docs,
+                ),
                 Change::ReplaceKind { entity, docs } => {
-                    w.delete_term(Term::from_field_text(self.fields.entity, &entity));
-                    for d in &docs {
-                        w.add_document(self.to_doc(d))?;
-                    }
+                    (Term::from_field_text(self.fields.entity, &entity), docs)
                 }
+            };
+            w.delete_term(term);
+            for d in &docs {
+                w.add_document(self.to_doc(d))?;
             }
         }
-        if let Err(e) = self.commit(&mut w, state) {
-            // Leave the writer clean for the next attempt, which re-reads the same entries.
-            let _ = w.rollback();
-            return Err(e);
+        self.commit(w, state)
+    }
+
+    fn rollback_on_error(w: &mut IndexWriter, res: Result<()>) -> Result<()> {
+        if res.is_err()
+            && let Err(e) = w.rollback()
+        {
+            tracing::error!(error = %e, "search index writer could not roll back");
         }
-        Ok(())
+        res
     }
 
     /// Replaces the whole content with `docs` and records `state`, in one commit: searches see the old
-    /// content until the new one is complete.
+    /// content until the new one is complete. On error nothing changes.
     pub fn rebuild(
         &self,
         docs: impl IntoIterator<Item = SearchDoc>,
         state: FollowState,
     ) -> Result<()> {
-        let mut w = self.writer()?;
-        w.delete_all_documents()?;
-        for d in docs {
-            w.add_document(self.to_doc(&d))?;
-        }
-        if let Err(e) = self.commit(&mut w, state) {
-            let _ = w.rollback();
-            return Err(e);
-        }
-        Ok(())
+        let mut w = self.writer();
+        let res = (|| {
+            w.delete_all_documents()?;
+            for d in docs {
+                w.add_document(self.to_doc(&d))?;
+            }
+            self.commit(&mut w, state)
+        })();
+        Self::rollback_on_error(&mut w, res)
     }
 
     /// Records `state` without changing documents (the follower moved past entries of no interest).
@@ -443,15 +475,22 @@ impl SearchIndex {
                 .to_string()
         };
         let (snippet, highlights) = match snippet.filter(|s| !s.is_empty()) {
-            Some(s) => (
-                s.fragment().to_string(),
-                s.highlighted().iter().map(|r| (r.start, r.end)).collect(),
-            ),
+            Some(s) => {
+                let fragment = s.fragment().to_string();
+                let ranges: Vec<std::ops::Range<usize>> = s
+                    .highlighted()
+                    .iter()
+                    .filter(|r| r.start < r.end && fragment.get(r.start..r.end).is_some())
+                    .cloned()
+                    .collect();
+                let ranges = tantivy::snippet::collapse_overlapped_ranges(&ranges);
+                (
+                    fragment,
+                    ranges.into_iter().map(|r| (r.start, r.end)).collect(),
+                )
+            }
             // Matched on the title only (or no query): show the start of the body.
-            None => (
-                text(f.body).chars().take(SNIPPET_CHARS).collect(),
-                Vec::new(),
-            ),
+            None => (start_of(&text(f.body), SNIPPET_BYTES), Vec::new()),
         };
         Hit {
             entity: text(f.entity),
@@ -477,7 +516,7 @@ impl SearchIndex {
         while let Some(t) = tantivy::tokenizer::TokenStream::next(&mut stream) {
             tokens.push((t.position, t.text.clone()));
         }
-        let limit = q.limit.clamp(1, 100);
+        let limit = q.limit.clamp(1, MAX_LIMIT);
         if tokens.is_empty() {
             return Ok(SearchResults {
                 hits: Vec::new(),
@@ -544,13 +583,13 @@ impl SearchIndex {
             &query,
             &(
                 TopDocs::with_limit(limit)
-                    .and_offset(q.offset)
+                    .and_offset(q.offset.min(MAX_OFFSET))
                     .order_by_score(),
                 Count,
             ),
         )?;
         let mut snippets = SnippetGenerator::create(&searcher, &query, f.body)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        snippets.set_max_num_chars(SNIPPET_BYTES);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;

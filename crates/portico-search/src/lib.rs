@@ -8,6 +8,6 @@ mod index;
 
 pub use error::{Result, SearchError};
 pub use index::{
-    Audience, Change, FollowState, Hit, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
-    SearchResults,
+    Audience, Change, FollowState, Hit, MAX_LIMIT, SCHEMA_VERSION, SearchDoc, SearchIndex,
+    SearchQuery, SearchResults,
 };

@@ -238,6 +238,37 @@ fn snippets_highlight_what_matched() {
 }
 
 #[test]
+fn chinese_highlights_are_ordered_and_do_not_overlap() {
+    let index = SearchIndex::in_memory().unwrap();
+    let body = "如果您的信用卡被盗刷，请立即致电银行冻结信用卡，并在北京大学附近的网点办理挂失。"
+        .repeat(4);
+    index
+        .rebuild(
+            vec![doc("9", "zh-CN", Audience::Public, "信用卡挂失", &body)],
+            state(1),
+        )
+        .unwrap();
+    for text in ["信用卡", "北京大学", "信用卡 北京大学 挂失"] {
+        let hit = &index.search(&q(text, &[Audience::Public])).unwrap().hits[0];
+        assert!(!hit.highlights.is_empty(), "{text}: {hit:?}");
+        let mut end = 0;
+        for &(a, b) in &hit.highlights {
+            assert!(a >= end && a < b, "{text}: {:?}", hit.highlights);
+            assert!(
+                hit.snippet.get(a..b).is_some(),
+                "{text}: {:?}",
+                hit.highlights
+            );
+            end = b;
+        }
+        assert!(
+            hit.snippet
+                .contains(&hit.snippet[hit.highlights[0].0..hit.highlights[0].1])
+        );
+    }
+}
+
+#[test]
 fn replace_swaps_every_version_and_replace_kind_swaps_a_whole_kind() {
     let index = built();
     index

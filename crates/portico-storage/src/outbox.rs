@@ -2,7 +2,7 @@
 //! and each node's search index follows the rows in id order, remembering the last id it applied.
 
 use portico_core::Timestamp;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::dialect::{after_outbox, stmt};
 use crate::error::Result;
@@ -32,6 +32,10 @@ pub struct OutboxEntry {
 }
 
 /// Appends an entry; call it inside the transaction that makes the change.
+///
+/// On PostgreSQL `created_at` is the database server's clock at the moment of the insert (not `now`,
+/// the transaction's start on this node's clock): followers on every node judge how long an entry has
+/// been in the table by one clock, see [`settle_cutoff`].
 pub async fn insert_outbox(
     conn: &impl ConnectionTrait,
     entity: &str,
@@ -39,21 +43,56 @@ pub async fn insert_outbox(
     op: OutboxOp,
     now: Timestamp,
 ) -> Result<i64> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "INSERT INTO search_outbox (entity, entity_id, op, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            [entity.into(), entity_id.into(), op.as_str().into(), now.0.into()],
-        ))
-        .await?;
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO search_outbox (entity, entity_id, op, created_at) \
+             VALUES ($1, $2, $3, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)) RETURNING id"
+        }
+        _ => {
+            "INSERT INTO search_outbox (entity, entity_id, op, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
+        }
+    };
+    let mut values: Vec<sea_orm::Value> = vec![entity.into(), entity_id.into(), op.as_str().into()];
+    if backend != DbBackend::Postgres {
+        values.push(now.0.into());
+    }
+    let row = conn.query_one_raw(stmt(backend, sql, values)).await?;
     let id = row
         .map(|r| r.try_get::<i64>("", "id"))
         .transpose()?
         .unwrap_or(0);
-    if let Some(sql) = after_outbox(conn.get_database_backend()) {
+    if let Some(sql) = after_outbox(backend) {
         conn.execute_unprepared(sql).await?;
     }
     Ok(id)
+}
+
+/// Entries created before the returned time can no longer be joined by an entry with a lower id that
+/// commits later, unless a transaction stays open for `settle_ms` after writing its entry.
+///
+/// PostgreSQL hands out ids at insert and makes rows visible at commit, so this is the database clock
+/// minus `settle_ms`. SQLite has one writer at a time and makes ids visible in order: every visible
+/// entry is settled at once (`None`).
+pub async fn settle_cutoff(
+    conn: &impl ConnectionTrait,
+    settle_ms: i64,
+) -> Result<Option<Timestamp>> {
+    let backend = conn.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let row = conn
+        .query_one_raw(stmt(
+            backend,
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) - $1 AS t",
+            [settle_ms.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "t"))
+        .transpose()?
+        .map(Timestamp))
 }
 
 /// Entries with id greater than `after`, oldest first.
@@ -92,6 +131,25 @@ pub async fn max_outbox_id(conn: &impl ConnectionTrait) -> Result<i64> {
     max_outbox_id_before(conn, Timestamp(i64::MAX)).await
 }
 
+/// The highest id ever handed out (0 before the first entry), whether or not that entry still exists:
+/// an index that has settled past it was built from another database (a restored backup, say).
+pub async fn last_issued_id(conn: &impl ConnectionTrait) -> Result<i64> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('search_outbox', 'id')::regclass), 0) AS m"
+        }
+        _ => {
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_outbox'), 0) AS m"
+        }
+    };
+    let row = conn.query_one_raw(stmt(backend, sql, [])).await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "m"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 /// Deletes entries older than `cutoff`; a node further behind than the retention must rebuild its index.
 pub async fn delete_outbox_before(conn: &impl ConnectionTrait, cutoff: Timestamp) -> Result<u64> {
     let res = conn
@@ -104,8 +162,7 @@ pub async fn delete_outbox_before(conn: &impl ConnectionTrait, cutoff: Timestamp
     Ok(res.rows_affected())
 }
 
-/// The newest entry id created before `cutoff` (0 when none): entries this old are committed or gone, so
-/// a follower may treat everything up to it as settled.
+/// The newest entry id created before `cutoff` (0 when none).
 pub async fn max_outbox_id_before(conn: &impl ConnectionTrait, cutoff: Timestamp) -> Result<i64> {
     let row = conn
         .query_one_raw(stmt(

@@ -24,6 +24,7 @@ use sea_orm::ConnectionTrait;
 
 pub use portico_app;
 pub use portico_core;
+pub use portico_search;
 pub use portico_storage;
 
 /// Which database a test runs on.

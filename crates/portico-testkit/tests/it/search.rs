@@ -2,12 +2,11 @@
 //! a restart resumes where the index left off, `reindex` rebuilds every node, and on PostgreSQL an entry
 //! that commits after a higher one is not skipped.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use portico_testkit::portico_app::search::{self, TASK};
 use portico_testkit::portico_app::{App, portal};
-use portico_testkit::portico_core::{FixedClock, Localized, Timestamp};
+use portico_testkit::portico_core::Localized;
 use portico_testkit::portico_storage::outbox::OutboxOp;
 use portico_testkit::portico_storage::settings;
 use portico_testkit::{DbKind, TestApp, TestOptions, both};
@@ -57,6 +56,16 @@ async fn titles(t: &TestApp, lang: &str, q: &str) -> Vec<String> {
         .iter()
         .map(|i| i["title"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// What this node's index has applied.
+fn follow_state(app: &App) -> portico_testkit::portico_search::FollowState {
+    app.search_state()
+        .unwrap()
+        .index()
+        .follow_state()
+        .unwrap()
+        .unwrap()
 }
 
 /// Polls until `q` finds `want` (the follower runs in the background).
@@ -147,14 +156,7 @@ async fn a_restart_resumes_and_reindex_rebuilds(kind: DbKind) {
     let Some(t) = TestApp::start_demo(kind).await else {
         return;
     };
-    let before = t
-        .app
-        .search_state()
-        .unwrap()
-        .index()
-        .follow_state()
-        .unwrap()
-        .unwrap();
+    let before = follow_state(&t.app);
     assert!(before.outbox_id >= 0);
     let found = titles(&t, "en", "refund").await;
     assert_eq!(found.len(), 1, "{found:?}");
@@ -162,8 +164,7 @@ async fn a_restart_resumes_and_reindex_rebuilds(kind: DbKind) {
     // Same data directory, new process: the index is reused as it was (no rebuild, nothing lost).
     let db = t.stop_keep().await;
     let t = TestApp::start_on(db, TestOptions::default()).await;
-    let state = t.app.search_state().unwrap();
-    let after = state.index().follow_state().unwrap().unwrap();
+    let after = follow_state(&t.app);
     assert_eq!(after.generation, before.generation);
     assert_eq!(titles(&t, "en", "refund").await, found);
 
@@ -171,16 +172,13 @@ async fn a_restart_resumes_and_reindex_rebuilds(kind: DbKind) {
     let generation = search::request_reindex(&t.app).await.unwrap();
     assert_eq!(generation, before.generation + 1);
     for _ in 0..200 {
-        let st = state.index().follow_state().unwrap().unwrap();
+        let st = follow_state(&t.app);
         if st.generation == generation {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert_eq!(
-        state.index().follow_state().unwrap().unwrap().generation,
-        generation
-    );
+    assert_eq!(follow_state(&t.app).generation, generation);
     assert_eq!(titles(&t, "en", "refund").await, found);
 }
 
@@ -219,16 +217,7 @@ async fn a_late_commit_below_an_applied_entry_is_not_skipped(kind: DbKind) {
     if kind != DbKind::Postgres {
         return; // SQLite has one writer at a time: ids are visible in order
     }
-    let clock = Arc::new(FixedClock::new(Timestamp(1_800_000_000_000)));
-    let Some(t) = TestApp::start_with(
-        kind,
-        TestOptions {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+    let Some(t) = TestApp::start(kind).await else {
         return;
     };
     let app = &t.app;
@@ -256,17 +245,62 @@ async fn a_late_commit_below_an_applied_entry_is_not_skipped(kind: DbKind) {
     search::catch_up(app).await.unwrap();
     assert_eq!(titles(&t, "en", "late").await, ["Late arrival"]);
 
-    // Once both are older than the settling time, the recorded position moves past them.
-    clock.advance_secs(search::SETTLE.as_secs() as i64 + 1);
+    // Once both have been in the table for the settling time, the recorded position moves past them.
+    app.search_state().unwrap().set_settle(Duration::ZERO);
     search::catch_up(app).await.unwrap();
-    let st = app
-        .search_state()
-        .unwrap()
-        .index()
-        .follow_state()
-        .unwrap()
+    assert_eq!(follow_state(app).outbox_id, high);
+}
+
+/// An index that settled past anything the database ever issued was built from another database (a
+/// backup restored under it, say): it is rebuilt at start rather than skipping the new entries.
+async fn an_index_ahead_of_its_database_is_rebuilt(kind: DbKind) {
+    let Some(t) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let generation = follow_state(&t.app).generation;
+    let db = t.stop_keep().await;
+    {
+        let index =
+            portico_testkit::portico_search::SearchIndex::open(&db.dir.path().join("index"))
+                .unwrap();
+        let foreign = portico_testkit::portico_search::FollowState {
+            version: portico_testkit::portico_search::SCHEMA_VERSION,
+            outbox_id: 1_000_000_000,
+            generation,
+            at: i64::MAX / 2,
+        };
+        index.rebuild(Vec::new(), foreign).unwrap();
+    }
+    let t = TestApp::start_on(db, TestOptions::default()).await;
+    let st = follow_state(&t.app);
+    assert!(st.outbox_id < 1_000_000_000, "{st:?}");
+    assert_eq!(titles(&t, "en", "refund").await.len(), 1);
+}
+
+/// More unsettled entries than one read holds: the follower reads on past those it applied and
+/// `catch_up` returns instead of spinning over them.
+async fn a_full_window_of_unsettled_entries_does_not_hold_up_newer_ones(kind: DbKind) {
+    if kind != DbKind::Postgres {
+        return; // SQLite settles every visible entry at once
+    }
+    let Some(t) = TestApp::start(kind).await else {
+        return;
+    };
+    let app = &t.app;
+    let mut tx = app.begin().await.unwrap();
+    for i in 0..520 {
+        tx.outbox("other_kind", &i.to_string(), OutboxOp::Upsert)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    search::catch_up(app).await.unwrap();
+    set_tasks(app, &[task("/new", "Brand new", "全新", "", "")]).await;
+    tokio::time::timeout(Duration::from_secs(20), search::catch_up(app))
+        .await
+        .expect("catch_up returns")
         .unwrap();
-    assert_eq!(st.outbox_id, high);
+    assert_eq!(titles(&t, "en", "brand").await, ["Brand new"]);
 }
 
 /// A second node (another data directory, same PostgreSQL) sees changes made through the first.
@@ -306,6 +340,8 @@ async fn every_node_follows_the_outbox(kind: DbKind) {
 
 both!(
     a_late_commit_below_an_applied_entry_is_not_skipped,
+    a_full_window_of_unsettled_entries_does_not_hold_up_newer_ones,
+    an_index_ahead_of_its_database_is_rebuilt,
     every_node_follows_the_outbox,
     changes_become_searchable_in_both_languages,
     readiness_reports_the_search_index,

@@ -94,7 +94,8 @@ pub struct SearchItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     pub items: Vec<SearchItem>,
-    /// Things matching, counted once each.
+    /// Things matching, counted once each (exact while the query matches up to 200 documents, an
+    /// estimate beyond).
     pub total: usize,
 }
 
