@@ -157,7 +157,11 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     db.migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
-    let index = open_search_index(settings)?;
+    // Opening may recreate a damaged index directory: file work, kept off the async runtime.
+    let index = {
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || open_search_index(&settings)).await??
+    };
     let app = App::with_search(
         db,
         opts.clock.clone(),
