@@ -13,14 +13,14 @@
 //! longer than that after writing the entry. On SQLite ids become visible in order and settle at once.
 //! Applying an entry twice is harmless: it reloads the current state.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use portico_core::{Locale, Role};
 use portico_search::{
-    Audience, Change, FollowState, Hit, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
+    Audience, Change, FollowState, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
 };
 use portico_storage::outbox::{self, OutboxEntry};
 use portico_storage::settings;
@@ -141,6 +141,8 @@ pub struct Found {
     pub id: String,
     pub locale: String,
     pub title: String,
+    /// Byte ranges of `title` to highlight.
+    pub title_highlights: Vec<(usize, usize)>,
     pub snippet: String,
     /// Byte ranges of `snippet` to highlight.
     pub highlights: Vec<(usize, usize)>,
@@ -177,66 +179,34 @@ pub async fn search(
     let limit = limit.clamp(1, 100);
     let tag = locale.as_str().to_string();
     blocking(move || {
-        // Each thing has at most one document per language, so this many hits cover `limit` things.
-        let wanted = (limit * Locale::ALL.len()).min(portico_search::MAX_LIMIT);
         let res = index.search(&SearchQuery {
             text: &text,
             audiences: &audiences,
             entities: &[],
             locales: &[],
-            limit: wanted,
+            one_per_thing_in: Some(&tag),
+            limit,
             offset: 0,
         })?;
-        let mut best: BTreeMap<(String, String), Hit> = BTreeMap::new();
-        let mut order: Vec<(String, String)> = Vec::new();
-        for h in res.hits {
-            let key = (h.entity.clone(), h.entity_id.clone());
-            match best.get(&key) {
-                None => {
-                    order.push(key.clone());
-                    best.insert(key, h);
-                }
-                // The viewer's language wins over a better-scoring translation.
-                Some(prev) if prev.locale != tag && h.locale == tag => {
-                    let score = prev.score.max(h.score);
-                    best.insert(key, Hit { score, ..h });
-                }
-                Some(_) => {}
-            }
-        }
-        let distinct = order.len();
-        let mut items = Vec::new();
-        for key in order.into_iter().take(limit) {
-            let Some(mut h) = best.remove(&key) else {
-                continue;
-            };
-            if h.locale != tag
-                && let Some(own) = index.get(&h.entity, &h.entity_id, &tag, &audiences)?
-            {
-                h = Hit {
-                    score: h.score,
-                    ..own
-                };
-            }
-            items.push(Found {
+        let items = res
+            .hits
+            .into_iter()
+            .map(|h| Found {
                 kind: h.entity,
                 id: h.entity_id,
                 locale: h.locale,
                 title: h.title,
+                title_highlights: h.title_highlights,
                 snippet: h.snippet,
                 highlights: h.highlights,
                 url: safe_url(h.url),
                 score: h.score,
-            });
-        }
-        // `total` counts distinct things among the hits read; past that, the document count is the
-        // best estimate available without reading every hit.
-        let total = if res.total <= wanted {
-            distinct
-        } else {
-            distinct.max(res.total / Locale::ALL.len())
-        };
-        Ok(FoundPage { items, total })
+            })
+            .collect();
+        Ok(FoundPage {
+            items,
+            total: res.total,
+        })
     })
     .await
 }

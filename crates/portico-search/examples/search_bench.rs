@@ -81,6 +81,7 @@ fn query(text: &str, limit: usize) -> SearchQuery<'_> {
         audiences: &[Audience::Public],
         entities: &[],
         locales: &[],
+        one_per_thing_in: None,
         limit,
         offset: 0,
     }

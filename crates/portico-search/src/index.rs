@@ -32,9 +32,18 @@ const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 /// letters or 60 Chinese characters).
 const SNIPPET_BYTES: usize = 180;
 
+/// Longest title highlighted, in bytes (titles are short; a longer one is shown without highlights).
+const MAX_TITLE_BYTES: usize = 1_000;
+
 /// Most hits one query returns, and the deepest it pages.
 pub const MAX_LIMIT: usize = 200;
 const MAX_OFFSET: usize = 10_000;
+
+/// Documents read per thing wanted when grouping by thing (a thing has a few language versions).
+const READ_PER_THING: usize = 3;
+
+/// Most documents one grouped query reads.
+const MAX_READ: usize = 2_000;
 
 /// Who may see a document. Queries pass the audiences the viewer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -113,6 +122,9 @@ pub struct SearchQuery<'a> {
     pub entities: &'a [&'a str],
     /// Only these languages (empty: every language).
     pub locales: &'a [&'a str],
+    /// One hit per thing (entity and id), shown in this language when the thing has a version in it,
+    /// whichever version the words matched. `None`: every matching document.
+    pub one_per_thing_in: Option<&'a str>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -124,6 +136,8 @@ pub struct Hit {
     pub entity_id: String,
     pub locale: String,
     pub title: String,
+    /// Byte ranges of `title` that matched, for highlighting.
+    pub title_highlights: Vec<(usize, usize)>,
     pub url: String,
     /// Plain-text excerpt of the body around the matched words.
     pub snippet: String,
@@ -135,7 +149,8 @@ pub struct Hit {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
     pub hits: Vec<Hit>,
-    /// Every matching document, not just this page.
+    /// Every match, not just this page: documents, or things with `one_per_thing_in` (exact while the
+    /// matching documents fit in one read, estimated from their proportion beyond).
     pub total: usize,
 }
 
@@ -169,6 +184,19 @@ fn schema() -> (Schema, Fields) {
         url: b.add_text_field("url", STORED),
     };
     (b.build(), fields)
+}
+
+/// Highlight ranges that fall inside `text` on character boundaries, in order, without overlaps.
+fn clean_ranges(text: &str, ranges: &[std::ops::Range<usize>]) -> Vec<(usize, usize)> {
+    let ok: Vec<std::ops::Range<usize>> = ranges
+        .iter()
+        .filter(|r| r.start < r.end && text.get(r.start..r.end).is_some())
+        .cloned()
+        .collect();
+    tantivy::snippet::collapse_overlapped_ranges(&ok)
+        .into_iter()
+        .map(|r| (r.start, r.end))
+        .collect()
 }
 
 /// The first `max` bytes of `text`, cut at a character boundary.
@@ -418,54 +446,12 @@ impl SearchIndex {
         self.apply(Vec::new(), state)
     }
 
-    /// The `locale` version of a thing, if it exists and one of `audiences` may see it (the snippet is
-    /// the start of its body).
-    pub fn get(
-        &self,
-        entity: &str,
-        entity_id: &str,
-        locale: &str,
-        audiences: &[Audience],
-    ) -> Result<Option<Hit>> {
-        let f = self.fields;
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.reference, &reference(entity, entity_id)),
-                    IndexRecordOption::Basic,
-                )) as Box<dyn Query>,
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.locale, locale),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-            (
-                Occur::Must,
-                Box::new(TermSetQuery::new(
-                    audiences
-                        .iter()
-                        .map(|a| Term::from_field_text(f.audience, a.as_str())),
-                )),
-            ),
-        ]);
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((score, addr)) = top.into_iter().next() else {
-            return Ok(None);
-        };
-        let d: TantivyDocument = searcher.doc(addr)?;
-        Ok(Some(self.hit(&d, score, None)))
-    }
-
     fn hit(
         &self,
         d: &TantivyDocument,
         score: f32,
         snippet: Option<tantivy::snippet::Snippet>,
+        title: Option<tantivy::snippet::Snippet>,
     ) -> Hit {
         let f = self.fields;
         let text = |field: Field| {
@@ -477,26 +463,32 @@ impl SearchIndex {
         let (snippet, highlights) = match snippet.filter(|s| !s.is_empty()) {
             Some(s) => {
                 let fragment = s.fragment().to_string();
-                let ranges: Vec<std::ops::Range<usize>> = s
-                    .highlighted()
-                    .iter()
-                    .filter(|r| r.start < r.end && fragment.get(r.start..r.end).is_some())
-                    .cloned()
-                    .collect();
-                let ranges = tantivy::snippet::collapse_overlapped_ranges(&ranges);
-                (
-                    fragment,
-                    ranges.into_iter().map(|r| (r.start, r.end)).collect(),
-                )
+                let ranges = clean_ranges(&fragment, s.highlighted());
+                (fragment, ranges)
             }
             // Matched on the title only (or no query): show the start of the body.
             None => (start_of(&text(f.body), SNIPPET_BYTES), Vec::new()),
         };
+        let title_text = text(f.title);
+        // Title highlights, moved from the snippet's fragment to the whole title.
+        let title_highlights = title
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let at = t.fragment_range().start;
+                let moved: Vec<std::ops::Range<usize>> = t
+                    .highlighted()
+                    .iter()
+                    .map(|r| r.start + at..r.end + at)
+                    .collect();
+                clean_ranges(&title_text, &moved)
+            })
+            .unwrap_or_default();
         Hit {
             entity: text(f.entity),
             entity_id: text(f.entity_id),
             locale: text(f.locale),
-            title: text(f.title),
+            title: title_text,
+            title_highlights,
             url: text(f.url),
             snippet,
             highlights,
@@ -579,23 +571,129 @@ impl SearchIndex {
         let query = BooleanQuery::new(scoring);
 
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(
+        let offset = q.offset.min(MAX_OFFSET);
+        let (read, skip) = match q.one_per_thing_in {
+            None => (limit, offset),
+            Some(_) => (((offset + limit) * READ_PER_THING).min(MAX_READ), 0),
+        };
+        let (top, matched) = searcher.search(
             &query,
             &(
-                TopDocs::with_limit(limit)
-                    .and_offset(q.offset.min(MAX_OFFSET))
-                    .order_by_score(),
+                TopDocs::with_limit(read).and_offset(skip).order_by_score(),
                 Count,
             ),
         )?;
+        let (chosen, total) = match q.one_per_thing_in {
+            None => (top, matched),
+            Some(locale) => {
+                let read_all = matched <= top.len();
+                let things = self.one_per_thing(&searcher, top, locale, q.audiences)?;
+                let total = if read_all || read == 0 {
+                    things.len()
+                } else {
+                    // Things per document among those read, applied to every matching document.
+                    things.len().max(things.len() * matched / read)
+                };
+                (things.into_iter().skip(offset).take(limit).collect(), total)
+            }
+        };
+        // Snippets only for what is returned: the body around the matches, and the title's matches.
         let mut snippets = SnippetGenerator::create(&searcher, &query, f.body)?;
         snippets.set_max_num_chars(SNIPPET_BYTES);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
+        let mut titles = SnippetGenerator::create(&searcher, &query, f.title)?;
+        titles.set_max_num_chars(MAX_TITLE_BYTES);
+        let mut hits = Vec::with_capacity(chosen.len());
+        for (score, addr) in chosen {
             let d: TantivyDocument = searcher.doc(addr)?;
             let snip = snippets.snippet_from_doc(&d);
-            hits.push(self.hit(&d, score, Some(snip)));
+            let title = titles.snippet_from_doc(&d);
+            hits.push(self.hit(&d, score, Some(snip), Some(title)));
         }
         Ok(SearchResults { hits, total })
+    }
+
+    /// Keeps the best-ranked document of each thing, replaced by the thing's `locale` version when it
+    /// has one the viewer may see (keeping the better score), in rank order.
+    fn one_per_thing(
+        &self,
+        searcher: &tantivy::Searcher,
+        top: Vec<(f32, tantivy::DocAddress)>,
+        locale: &str,
+        audiences: &[Audience],
+    ) -> Result<Vec<(f32, tantivy::DocAddress)>> {
+        let f = self.fields;
+        let mut order: Vec<String> = Vec::new();
+        let mut best: std::collections::HashMap<String, (f32, tantivy::DocAddress, bool)> =
+            std::collections::HashMap::new();
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let get = |field: Field| {
+                d.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let key = reference(&get(f.entity), &get(f.entity_id));
+            let own = get(f.locale) == locale;
+            match best.get_mut(&key) {
+                None => {
+                    order.push(key.clone());
+                    best.insert(key, (score, addr, own));
+                }
+                Some(slot) if !slot.2 && own => *slot = (slot.0.max(score), addr, true),
+                Some(_) => {}
+            }
+        }
+        let mut out = Vec::with_capacity(order.len());
+        for key in order {
+            let Some((score, addr, own)) = best.remove(&key) else {
+                continue;
+            };
+            let addr = if own {
+                addr
+            } else {
+                self.version_address(searcher, &key, locale, audiences)?
+                    .unwrap_or(addr)
+            };
+            out.push((score, addr));
+        }
+        Ok(out)
+    }
+
+    /// Where the `locale` version of the thing `reference` is, if it exists and may be seen.
+    fn version_address(
+        &self,
+        searcher: &tantivy::Searcher,
+        reference: &str,
+        locale: &str,
+        audiences: &[Audience],
+    ) -> Result<Option<tantivy::DocAddress>> {
+        let f = self.fields;
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.reference, reference),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.locale, locale),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermSetQuery::new(
+                    audiences
+                        .iter()
+                        .map(|a| Term::from_field_text(f.audience, a.as_str())),
+                )),
+            ),
+        ]);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.into_iter().next().map(|(_, addr)| addr))
     }
 }

@@ -94,6 +94,7 @@ fn q<'a>(text: &'a str, audiences: &'a [Audience]) -> SearchQuery<'a> {
         audiences,
         entities: &[],
         locales: &[],
+        one_per_thing_in: None,
         limit: 10,
         offset: 0,
     }
@@ -266,6 +267,34 @@ fn chinese_highlights_are_ordered_and_do_not_overlap() {
                 .contains(&hit.snippet[hit.highlights[0].0..hit.highlights[0].1])
         );
     }
+}
+
+#[test]
+fn titles_are_highlighted_and_one_hit_per_thing_in_the_viewers_language() {
+    let index = built();
+    let mut query = q("refund", &[Audience::Public]);
+    query.one_per_thing_in = Some("zh-CN");
+    let r = index.search(&query).unwrap();
+    // Matched in English, shown in Chinese: the thing's own version, once.
+    assert_eq!(r.total, 1);
+    assert_eq!(r.hits[0].title, "申请退款");
+    let mut query = q("退款 refund", &[Audience::Public]);
+    query.one_per_thing_in = Some("en");
+    let r = index.search(&query).unwrap();
+    assert_eq!(r.hits.len(), 1, "{:?}", r.hits);
+    let h = &r.hits[0];
+    assert_eq!(h.title, "Request a refund");
+    let (a, b) = h.title_highlights[0];
+    assert_eq!(&h.title[a..b], "refund");
+    // Without grouping each version is its own hit.
+    assert_eq!(
+        index
+            .search(&q("退款 refund", &[Audience::Public]))
+            .unwrap()
+            .hits
+            .len(),
+        2
+    );
 }
 
 #[test]

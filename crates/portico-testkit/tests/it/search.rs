@@ -134,7 +134,7 @@ async fn changes_become_searchable_in_both_languages(kind: DbKind) {
         .await
         .unwrap();
     assert!(page.contains("href=\"/b\""), "{page}");
-    assert!(page.contains("Change my address"), "{page}");
+    assert!(page.contains("Change my <mark>address</mark>"), "{page}");
 }
 
 async fn readiness_reports_the_search_index(kind: DbKind) {

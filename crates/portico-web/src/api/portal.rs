@@ -81,6 +81,8 @@ pub struct SearchItem {
     /// The language of `title` and `description`: the caller's when the thing exists in it.
     pub locale: String,
     pub title: String,
+    /// Character ranges `[start, end)` of `title` that matched.
+    pub title_highlights: Vec<[usize; 2]>,
     /// Plain-text excerpt around the matched words (the start of the text when only the title matched).
     pub description: String,
     /// Character ranges `[start, end)` of `description` that matched, for highlighting (counted in
@@ -138,6 +140,7 @@ pub async fn search(
                 kind: f.kind,
                 id: f.id,
                 locale: f.locale,
+                title_highlights: char_ranges(&f.title, &f.title_highlights),
                 title: f.title,
                 description: f.snippet.clone(),
                 highlights: char_ranges(&f.snippet, &f.highlights),

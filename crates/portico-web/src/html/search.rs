@@ -29,7 +29,7 @@ pub struct SearchPage {
 pub struct ResultView {
     /// Message key naming the kind (`search-kind-task`, ...).
     pub kind_key: String,
-    pub title: String,
+    pub title: Vec<Segment>,
     pub url: String,
     pub snippet: Vec<Segment>,
 }
@@ -81,7 +81,7 @@ impl From<Found> for ResultView {
         Self {
             kind_key: format!("search-kind-{}", f.kind.replace('_', "-")),
             snippet: segments(&f.snippet, &f.highlights),
-            title: f.title,
+            title: segments(&f.title, &f.title_highlights),
             url: f.url,
         }
     }
