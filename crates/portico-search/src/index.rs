@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -184,6 +184,27 @@ fn schema() -> (Schema, Fields) {
         url: b.add_text_field("url", STORED),
     };
     (b.build(), fields)
+}
+
+/// A filter: documents whose `field` is one of `values` (none: no document), adding nothing to the
+/// score. A few terms as a boolean query; tantivy's `TermSetQuery` builds an FST per query, which cost
+/// a quarter of a small portal's search time.
+fn any_of<'v>(field: Field, values: impl Iterator<Item = &'v str>) -> Box<dyn Query> {
+    let terms: Vec<(Occur, Box<dyn Query>)> = values
+        .map(|v| {
+            (
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(terms)),
+        0.0,
+    ))
 }
 
 /// Highlight ranges that fall inside `text` on character boundaries, in order, without overlaps.
@@ -551,22 +572,15 @@ impl SearchIndex {
                 ));
             }
         }
-        let audiences: Vec<Term> = q
-            .audiences
-            .iter()
-            .map(|a| Term::from_field_text(f.audience, a.as_str()))
-            .collect();
-        scoring.push((Occur::Must, Box::new(TermSetQuery::new(audiences))));
+        scoring.push((
+            Occur::Must,
+            any_of(f.audience, q.audiences.iter().map(|a| a.as_str())),
+        ));
         if !q.entities.is_empty() {
-            let t = q
-                .entities
-                .iter()
-                .map(|e| Term::from_field_text(f.entity, e));
-            scoring.push((Occur::Must, Box::new(TermSetQuery::new(t))));
+            scoring.push((Occur::Must, any_of(f.entity, q.entities.iter().copied())));
         }
         if !q.locales.is_empty() {
-            let t = q.locales.iter().map(|l| Term::from_field_text(f.locale, l));
-            scoring.push((Occur::Must, Box::new(TermSetQuery::new(t))));
+            scoring.push((Occur::Must, any_of(f.locale, q.locales.iter().copied())));
         }
         let query = BooleanQuery::new(scoring);
 
@@ -686,11 +700,7 @@ impl SearchIndex {
             ),
             (
                 Occur::Must,
-                Box::new(TermSetQuery::new(
-                    audiences
-                        .iter()
-                        .map(|a| Term::from_field_text(f.audience, a.as_str())),
-                )),
+                any_of(f.audience, audiences.iter().map(|a| a.as_str())),
             ),
         ]);
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;

@@ -172,14 +172,20 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("申请<mark>退款</mark>"), "the matched word is marked: {page}");
+    assert!(
+        page.contains("申请<mark>退款</mark>"),
+        "the matched word is marked: {page}"
+    );
     let page = app
         .get("/search?q=ORDER%20track")
         .await
         .text()
         .await
         .unwrap();
-    assert!(page.contains("<mark>Track</mark> my <mark>order</mark>"), "{page}");
+    assert!(
+        page.contains("<mark>Track</mark> my <mark>order</mark>"),
+        "{page}"
+    );
     // Any order, any case; the task with both words ranks first.
     let v: Value = app
         .get("/api/v1/search?q=ORDER%20track")
