@@ -460,6 +460,11 @@ pub async fn run_follower(app: App, stop: CancellationToken) {
         let wait = match follow_step(&app).await {
             Ok(step) => {
                 failures = 0;
+                metrics::gauge!("portico_search_settled_outbox_id").set(step.settled as f64);
+                metrics::gauge!("portico_search_documents").set(s.index.num_docs() as f64);
+                if step.rebuilt {
+                    metrics::counter!("portico_search_rebuilds_total").increment(1);
+                }
                 if step.more {
                     Duration::ZERO
                 } else {
@@ -471,6 +476,7 @@ pub async fn run_follower(app: App, stop: CancellationToken) {
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
+                metrics::counter!("portico_search_follow_errors_total").increment(1);
                 let backoff = Duration::from_millis(500u64.saturating_mul(1 << failures.min(6)));
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "search index update failed");
                 backoff

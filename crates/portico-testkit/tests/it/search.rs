@@ -150,6 +150,14 @@ async fn readiness_reports_the_search_index(kind: DbKind) {
         .cloned()
         .unwrap();
     assert_eq!(check["ok"], true, "{v}");
+    // The follower's progress is visible to monitoring.
+    let metrics = t.get("/metrics").await.text().await.unwrap();
+    for name in [
+        "portico_search_documents",
+        "portico_search_settled_outbox_id",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
 }
 
 async fn a_restart_resumes_and_reindex_rebuilds(kind: DbKind) {
