@@ -238,7 +238,7 @@ fn commands_of_later_versions_say_so() {
 }
 
 #[test]
-fn reindex_rebuilds_an_idle_data_directory_and_asks_a_running_one() {
+fn reindex_rebuilds_an_idle_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let out = portico()
         .args(["reindex", "--data-dir"])
@@ -401,6 +401,24 @@ fn serve_demo_then_sigterm_stops_cleanly() {
                 1,
             );
             assert!(e.contains("another Portico process"), "{e}");
+
+            // `reindex` while the server holds the index: the server is asked and rebuilds it.
+            let out = portico()
+                .args(["reindex", "--data-dir"])
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{said}");
+            assert!(said.contains("Asked every running node"), "{said}");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut rebuilt = false;
+            while !rebuilt && Instant::now() < deadline {
+                if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+                    rebuilt = l.contains("search index rebuilt");
+                }
+            }
+            assert!(rebuilt, "the running server rebuilt its index");
         }
         let pid = child.id().to_string();
         let started = Instant::now();
