@@ -3,7 +3,6 @@
 //! `--demo` never duplicates or resets anything.
 
 use portico_core::{Email, Locale, Localized, Role};
-use portico_storage::outbox::OutboxOp;
 use portico_storage::{organizations, settings, users};
 
 use crate::identity::{AddUser, add_user};
@@ -149,8 +148,7 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     let mut tx = app.begin().await?;
     settings::insert_setting_if_absent(tx.conn(), BRANDING_KEY, &branding, now).await?;
     if settings::insert_setting_if_absent(tx.conn(), HOME_TASKS_KEY, &tasks, now).await? {
-        tx.outbox(crate::search::TASK, "*", OutboxOp::Upsert)
-            .await?;
+        crate::search::tasks_changed(&mut tx).await?;
     }
     tx.commit().await?;
     crate::portal::invalidate(app);

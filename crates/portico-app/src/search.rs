@@ -4,7 +4,8 @@
 //! ([`crate::Tx::outbox`]). Each node runs [`run_follower`], which reads the rows after the last one its
 //! index applied, loads the current documents of the things they name, and commits them to the index
 //! together with the new position. The index is rebuilt from the database when it is new, written by
-//! another schema version, older than the outbox retention, or when `portico reindex` asks every node to.
+//! another schema version, idle for a week, ahead of the database (a restored backup), or when
+//! `portico reindex` asks every node to.
 //!
 //! On PostgreSQL, ids come from a sequence and a transaction that took a lower id may commit after one
 //! that took a higher id. The follower therefore only records as settled the entries that have been in
@@ -19,12 +20,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use portico_core::{Locale, Role};
-use portico_search::{
-    Audience, Change, FollowState, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
-};
+use portico_search::{Audience, Change, FollowState, SearchDoc, SearchIndex, SearchQuery};
+pub use portico_search::{Hit, SearchResults};
 use portico_storage::outbox::{self, OutboxEntry};
 use portico_storage::settings;
-use serde::Serialize;
+use sea_orm::ConnectionTrait;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
@@ -48,8 +48,17 @@ const BATCH: u32 = 500;
 /// The setting `portico reindex` bumps to make every node rebuild its index.
 pub const GENERATION_KEY: &str = "search_generation";
 
-/// The kind of the home-page task documents.
+/// The kind of the home-page task documents. Tasks are one setting, so they change as a whole: their
+/// outbox entries name `*` rather than one task.
 pub const TASK: &str = "task";
+const ALL_TASKS: &str = "*";
+
+/// Records, in the transaction that changes the home-page tasks, that their documents must be replaced.
+pub async fn tasks_changed(tx: &mut crate::Tx) -> Result<(), AppError> {
+    tx.outbox(TASK, ALL_TASKS, portico_storage::outbox::OutboxOp::Upsert)
+        .await
+        .map(|_| ())
+}
 
 /// This node's index and its follower's progress.
 pub struct SearchState {
@@ -122,91 +131,50 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Which audiences a viewer with these roles belongs to.
-pub fn audiences_for(roles: &[Role]) -> Vec<Audience> {
-    let mut a = vec![Audience::Public];
-    if !roles.is_empty() {
-        a.push(Audience::Customers);
+/// Which audiences a viewer (`None`: signed out) belongs to.
+pub fn audiences_for(viewer: Option<Role>) -> Vec<Audience> {
+    match viewer {
+        None => vec![Audience::Public],
+        Some(Role::Customer) => vec![Audience::Public, Audience::Customers],
+        Some(Role::Agent | Role::Admin) => {
+            vec![Audience::Public, Audience::Customers, Audience::Staff]
+        }
     }
-    if roles.iter().any(|r| matches!(r, Role::Agent | Role::Admin)) {
-        a.push(Audience::Staff);
-    }
-    a
 }
 
-/// One thing found, in the viewer's language where it exists in it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Found {
-    pub kind: String,
-    pub id: String,
-    pub locale: String,
-    pub title: String,
-    /// Byte ranges of `title` to highlight.
-    pub title_highlights: Vec<(usize, usize)>,
-    pub snippet: String,
-    /// Byte ranges of `snippet` to highlight.
-    pub highlights: Vec<(usize, usize)>,
-    pub url: String,
-    pub score: f32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FoundPage {
-    pub items: Vec<Found>,
-    /// Matching things (each counted once whatever the number of its languages matched).
-    pub total: usize,
-}
-
-/// Searches every kind and language the viewer may see. The words may be in any language the content
-/// is written in ("refund" and "退款" find the same task); each thing is listed once, in `locale` when
-/// it has a version in it.
+/// Searches every kind and language the viewer (`None`: signed out) may see. The words may be in any
+/// language the content is written in ("refund" and "退款" find the same task); each thing is listed
+/// once, in `locale` when it has a version in it.
 pub async fn search(
     app: &App,
-    roles: &[Role],
+    viewer: Option<Role>,
     locale: Locale,
     query: &str,
     limit: usize,
-) -> Result<FoundPage, AppError> {
+) -> Result<SearchResults, AppError> {
     let text = crate::portal::normalize_query(query);
     if text.is_empty() {
-        return Ok(FoundPage {
-            items: Vec::new(),
+        return Ok(SearchResults {
+            hits: Vec::new(),
             total: 0,
         });
     }
     let index = state_of(app)?.index.clone();
-    let audiences = audiences_for(roles);
-    let limit = limit.clamp(1, 100);
-    let tag = locale.as_str().to_string();
+    let audiences = audiences_for(viewer);
     blocking(move || {
-        let res = index.search(&SearchQuery {
+        let mut res = index.search(&SearchQuery {
             text: &text,
             audiences: &audiences,
             entities: &[],
             locales: &[],
-            one_per_thing_in: Some(&tag),
-            limit,
+            one_per_thing_in: Some(locale.as_str()),
+            limit: limit.clamp(1, 100),
             offset: 0,
         })?;
-        let items = res
-            .hits
-            .into_iter()
-            .map(|h| Found {
-                kind: h.entity,
-                id: h.entity_id,
-                locale: h.locale,
-                title: h.title,
-                title_highlights: h.title_highlights,
-                snippet: h.snippet,
-                highlights: h.highlights,
-                url: safe_url(h.url),
-                score: h.score,
-            })
-            .collect();
-        Ok(FoundPage {
-            items,
-            total: res.total,
-        })
+        for h in &mut res.hits {
+            h.url = safe_url(std::mem::take(&mut h.url));
+        }
+        Ok(res)
     })
     .await
 }
@@ -226,6 +194,7 @@ fn safe_url(url: String) -> String {
 /// The documents of one thing, as they are now in the database (none when it is gone).
 async fn load_change(app: &App, entity: &str, entity_id: &str) -> Result<Option<Change>, AppError> {
     match entity {
+        // `entity_id` is always ALL_TASKS.
         TASK => Ok(Some(Change::ReplaceKind {
             entity: TASK.into(),
             docs: task_docs(app).await?,
@@ -274,8 +243,8 @@ async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
     Ok(docs)
 }
 
-async fn generation(app: &App) -> Result<i64, AppError> {
-    Ok(settings::get_setting(app.db().conn(), GENERATION_KEY)
+async fn generation(conn: &impl ConnectionTrait) -> Result<i64, AppError> {
+    Ok(settings::get_setting(conn, GENERATION_KEY)
         .await?
         .and_then(|v| v.as_i64())
         .unwrap_or(0))
@@ -284,11 +253,7 @@ async fn generation(app: &App) -> Result<i64, AppError> {
 /// Asks every node to rebuild its index from the database (each follower notices within [`POLL`]).
 pub async fn request_reindex(app: &App) -> Result<i64, AppError> {
     let tx = app.begin().await?;
-    let next = settings::get_setting(tx.conn(), GENERATION_KEY)
-        .await?
-        .and_then(|v| v.as_i64())
-        .unwrap_or(0)
-        + 1;
+    let next = generation(tx.conn()).await? + 1;
     settings::put_setting(
         tx.conn(),
         GENERATION_KEY,
@@ -307,27 +272,19 @@ pub async fn request_reindex(app: &App) -> Result<i64, AppError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Step {
     pub rebuilt: bool,
-    /// Outbox entries read.
-    pub entries: usize,
     /// The settled position now recorded in the index.
     pub settled: i64,
     /// More entries are waiting.
     pub more: bool,
 }
 
-/// Rebuilds this node's index from the database now.
-pub async fn rebuild(app: &App) -> Result<Step, AppError> {
-    let s = state_of(app)?;
-    let mut pending = s.pending.lock().await;
-    rebuild_locked(app, s, &mut pending).await
-}
-
+/// Rebuilds this node's index from the database; the caller holds the follower lock (`pending`).
 async fn rebuild_locked(
     app: &App,
     s: &SearchState,
     pending: &mut BTreeSet<i64>,
 ) -> Result<Step, AppError> {
-    let generation = generation(app).await?;
+    let generation = generation(app.db().conn()).await?;
     let now = app.now();
     let conn = app.db().conn();
     // Taken before reading the documents: entries after it are re-applied by the follower, so a change
@@ -338,19 +295,13 @@ async fn rebuild_locked(
     };
     let docs = all_docs(app).await?;
     let index = s.index.clone();
-    let state = FollowState {
-        version: SCHEMA_VERSION,
-        outbox_id: settled,
-        generation,
-        at: now.0,
-    };
+    let state = FollowState::new(settled, generation, now.0);
     let count = docs.len();
     blocking(move || index.rebuild(docs, state)).await?;
     pending.clear();
     tracing::info!(documents = count, settled, "search index rebuilt");
     Ok(Step {
         rebuilt: true,
-        entries: 0,
         settled,
         more: true,
     })
@@ -362,7 +313,7 @@ pub async fn follow_step(app: &App) -> Result<Step, AppError> {
     let mut pending = s.pending.lock().await;
     let index = s.index.clone();
     let current = blocking(move || index.follow_state()).await?;
-    let generation = generation(app).await?;
+    let generation = generation(app.db().conn()).await?;
     let now = app.now();
     let conn = app.db().conn();
     let Some(st) = current.filter(|st| st.generation == generation) else {
@@ -411,7 +362,6 @@ pub async fn follow_step(app: &App) -> Result<Step, AppError> {
         // Nothing to do: report no more work, so callers wait instead of spinning.
         return Ok(Step {
             rebuilt: false,
-            entries: entries.len(),
             settled,
             more: false,
         });
@@ -419,31 +369,20 @@ pub async fn follow_step(app: &App) -> Result<Step, AppError> {
     let mut seen = BTreeSet::new();
     let mut changes = Vec::new();
     for e in &fresh {
-        // A kind replaced as a whole needs loading once per batch.
-        let key = if e.entity == TASK {
-            (e.entity.clone(), String::new())
-        } else {
-            (e.entity.clone(), e.entity_id.clone())
-        };
-        if seen.insert(key)
+        // Each thing is loaded once per batch, however many entries name it.
+        if seen.insert((e.entity.as_str(), e.entity_id.as_str()))
             && let Some(c) = load_change(app, &e.entity, &e.entity_id).await?
         {
             changes.push(c);
         }
     }
-    let state = FollowState {
-        version: SCHEMA_VERSION,
-        outbox_id: settled,
-        generation,
-        at: now.0,
-    };
+    let state = FollowState::new(settled, generation, now.0);
     let index = s.index.clone();
     blocking(move || index.apply(changes, state)).await?;
     pending.extend(fresh.iter().map(|e| e.id));
     pending.retain(|id| *id > settled);
     Ok(Step {
         rebuilt: false,
-        entries: entries.len(),
         settled,
         more,
     })
@@ -496,7 +435,8 @@ pub async fn run_follower(app: App, stop: CancellationToken) {
     }
 }
 
-/// Applies everything committed so far (tests and `portico reindex` use it to wait for the index).
+/// Applies everything committed so far, rebuilding first when asked to (start-up, `portico reindex` and
+/// tests use it to wait for the index).
 pub async fn catch_up(app: &App) -> Result<(), AppError> {
     loop {
         if !follow_step(app).await?.more {
@@ -506,7 +446,7 @@ pub async fn catch_up(app: &App) -> Result<(), AppError> {
 }
 
 /// Loads the Chinese dictionary (about 40 ms and 10 MiB) on a blocking thread at start, so no visitor's
-/// query waits for it. Readiness does not wait for it either.
+/// query waits for it. (Readiness waits for it only when start-up has Chinese content to index.)
 pub async fn warm() {
     let _ = tokio::task::spawn_blocking(portico_search::analyzer::warm).await;
 }

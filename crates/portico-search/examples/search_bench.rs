@@ -21,7 +21,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use portico_search::{Audience, FollowState, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery};
+use portico_search::{Audience, FollowState, SearchDoc, SearchIndex, SearchQuery};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -67,12 +67,7 @@ fn to_doc(a: &Article, id: String) -> SearchDoc {
 }
 
 fn state() -> FollowState {
-    FollowState {
-        version: SCHEMA_VERSION,
-        outbox_id: 0,
-        generation: 0,
-        at: 0,
-    }
+    FollowState::new(0, 0, 0)
 }
 
 fn query(text: &str, limit: usize) -> SearchQuery<'_> {

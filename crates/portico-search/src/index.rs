@@ -112,6 +112,18 @@ pub struct FollowState {
     pub at: i64,
 }
 
+impl FollowState {
+    /// The state of an index of this schema version.
+    pub fn new(outbox_id: i64, generation: i64, at: i64) -> Self {
+        Self {
+            version: SCHEMA_VERSION,
+            outbox_id,
+            generation,
+            at,
+        }
+    }
+}
+
 /// A search request.
 #[derive(Debug, Clone)]
 pub struct SearchQuery<'a> {
@@ -233,6 +245,12 @@ fn reference(entity: &str, entity_id: &str) -> String {
     format!("{entity}\u{1f}{entity_id}")
 }
 
+/// Maps an I/O error on `path` to [`SearchError::Io`].
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SearchError {
+    let path = path.display().to_string();
+    move |source| SearchError::Io { path, source }
+}
+
 /// Name of the lock file that keeps a second process out of an index directory.
 const LOCK_FILE: &str = ".portico-index.lock";
 
@@ -258,11 +276,7 @@ impl SearchIndex {
     /// or one that cannot be read, is discarded and recreated empty: it is rebuilt from the database.
     /// Fails when another process holds the index (a second server on the same data directory).
     pub fn open(dir: &Path) -> Result<Self> {
-        let io = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| SearchError::Io { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         // Taken before anything is read or wiped, so a second process never touches a live index.
         let lock_path = dir.join(LOCK_FILE);
         let lock = std::fs::OpenOptions::new()
@@ -270,28 +284,23 @@ impl SearchIndex {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(io(&lock_path))?;
+            .map_err(io_error(&lock_path))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(SearchError::Locked),
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&lock_path)(e)),
         }
         let (schema, fields) = schema();
         let index = match Index::open_in_dir(dir) {
             Ok(index) if index.schema() == schema => index,
-            Ok(_) => {
-                tracing::info!(dir = %dir.display(), "search index schema changed; recreating it");
-                Self::wipe(dir)?;
-                Index::create_in_dir(dir, schema)?
-            }
-            Err(tantivy::TantivyError::OpenDirectoryError(_))
-            | Err(tantivy::TantivyError::OpenReadError(_)) => {
-                // No index here yet (or a leftover without meta.json).
-                Self::wipe(dir)?;
-                Index::create_in_dir(dir, schema)?
-            }
-            Err(e) => {
-                tracing::warn!(dir = %dir.display(), error = %e, "search index unreadable; recreating it");
+            found => {
+                // None yet, another schema version, or unreadable: start empty; the follower rebuilds
+                // it from the database.
+                if let Err(e) = &found {
+                    tracing::info!(dir = %dir.display(), error = %e, "creating the search index");
+                } else {
+                    tracing::info!(dir = %dir.display(), "search index schema changed; recreating it");
+                }
                 Self::wipe(dir)?;
                 Index::create_in_dir(dir, schema)?
             }
@@ -299,31 +308,24 @@ impl SearchIndex {
         Self::with_index(index, fields, Some(lock))
     }
 
-    /// An index that lives in memory only (tests, and nodes configured without an index directory).
+    /// An index that lives in memory only (tests and benchmarks).
     pub fn in_memory() -> Result<Self> {
         let (schema, fields) = schema();
         Self::with_index(Index::create_in_ram(schema), fields, None)
     }
 
     fn wipe(dir: &Path) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| SearchError::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
-        for entry in entries.flatten() {
+        for entry in std::fs::read_dir(dir).map_err(io_error(dir))?.flatten() {
             if entry.file_name() == LOCK_FILE {
                 continue;
             }
             let p = entry.path();
-            let r = if p.is_dir() {
+            if p.is_dir() {
                 std::fs::remove_dir_all(&p)
             } else {
                 std::fs::remove_file(&p)
-            };
-            r.map_err(|e| SearchError::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
+            }
+            .map_err(io_error(&p))?;
         }
         Ok(())
     }

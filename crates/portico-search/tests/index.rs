@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "tests")]
 
-use portico_search::{
-    Audience, Change, FollowState, SCHEMA_VERSION, SearchDoc, SearchIndex, SearchQuery,
-};
+use portico_search::{Audience, Change, FollowState, SearchDoc, SearchIndex, SearchQuery};
 
 fn doc(id: &str, locale: &str, audience: Audience, title: &str, body: &str) -> SearchDoc {
     SearchDoc {
@@ -19,12 +17,7 @@ fn doc(id: &str, locale: &str, audience: Audience, title: &str, body: &str) -> S
 }
 
 fn state(outbox_id: i64) -> FollowState {
-    FollowState {
-        version: SCHEMA_VERSION,
-        outbox_id,
-        generation: 0,
-        at: 0,
-    }
+    FollowState::new(outbox_id, 0, 0)
 }
 
 fn sample() -> Vec<SearchDoc> {
@@ -295,6 +288,41 @@ fn titles_are_highlighted_and_one_hit_per_thing_in_the_viewers_language() {
             .len(),
         2
     );
+}
+
+#[test]
+fn grouped_results_page_and_estimate_their_total() {
+    let index = SearchIndex::in_memory().unwrap();
+    let docs = (0..10).map(|i| {
+        doc(
+            &i.to_string(),
+            "en",
+            Audience::Public,
+            &format!("Parcel {i}"),
+            "Where is it",
+        )
+    });
+    index.rebuild(docs, state(1)).unwrap();
+    let mut query = q("parcel", &[Audience::Public]);
+    query.one_per_thing_in = Some("en");
+    query.limit = 2;
+    let first = index.search(&query).unwrap();
+    query.offset = 2;
+    let second = index.search(&query).unwrap();
+    let ids = |r: &portico_search::SearchResults| {
+        r.hits
+            .iter()
+            .map(|h| h.entity_id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(second.hits.len(), 2);
+    assert!(
+        ids(&first).iter().all(|id| !ids(&second).contains(id)),
+        "pages do not overlap"
+    );
+    // Only (offset + limit) × 3 documents are read; one language each, so the estimate is exact.
+    assert_eq!(first.total, 10);
+    assert_eq!(second.total, 10);
 }
 
 #[test]

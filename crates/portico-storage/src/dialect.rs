@@ -40,3 +40,25 @@ pub fn after_outbox(backend: DbBackend) -> Option<&'static str> {
 
 /// The PostgreSQL channel [`after_outbox`] notifies.
 pub const OUTBOX_CHANNEL: &str = "portico_outbox";
+
+/// An SQL expression for the database server's clock in milliseconds since the epoch, on PostgreSQL
+/// (every node reads the same clock). SQLite has a single node, whose own clock is used instead.
+pub fn server_now_ms(backend: DbBackend) -> Option<&'static str> {
+    match backend {
+        DbBackend::Postgres => Some("CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"),
+        _ => None,
+    }
+}
+
+/// A query for the highest identity value `table` ever handed out (0 before the first row), as `v`,
+/// whether or not that row still exists.
+pub fn last_issued_id_sql(backend: DbBackend, table: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass), 0) AS v"
+        ),
+        _ => format!(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) AS v"
+        ),
+    }
+}

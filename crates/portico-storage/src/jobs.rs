@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 
 use crate::dialect::{after_enqueue, skip_locked, stmt};
 use crate::error::{Result, StorageError};
+use crate::query::query_i64;
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]
@@ -78,25 +79,23 @@ pub async fn enqueue(
     job: &NewJob,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "INSERT INTO jobs (queue, kind, payload, status, priority, run_at, attempts, max_attempts, unique_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'queued', $4, $5, 0, $6, $7, $8, $8) \
-             ON CONFLICT (unique_key) DO NOTHING RETURNING id",
-            [
-                job.queue.clone().into(),
-                job.kind.clone().into(),
-                job.payload.to_string().into(),
-                job.priority.into(),
-                job.run_at.0.into(),
-                job.max_attempts.max(1).into(),
-                job.unique_key.clone().into(),
-                now.0.into(),
-            ],
-        ))
-        .await?;
-    let id = row.map(|r| r.try_get::<i64>("", "id")).transpose()?;
+    let id = query_i64(
+        conn,
+        "INSERT INTO jobs (queue, kind, payload, status, priority, run_at, attempts, max_attempts, unique_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'queued', $4, $5, 0, $6, $7, $8, $8) \
+         ON CONFLICT (unique_key) DO NOTHING RETURNING id AS v",
+        [
+            job.queue.clone().into(),
+            job.kind.clone().into(),
+            job.payload.to_string().into(),
+            job.priority.into(),
+            job.run_at.0.into(),
+            job.max_attempts.max(1).into(),
+            job.unique_key.clone().into(),
+            now.0.into(),
+        ],
+    )
+    .await?;
     if id.is_some()
         && let Some(sql) = after_enqueue(conn.get_database_backend())
     {

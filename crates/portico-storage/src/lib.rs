@@ -12,6 +12,7 @@ pub mod migration;
 pub mod notify;
 pub mod organizations;
 pub mod outbox;
+mod query;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -2,10 +2,11 @@
 //! and each node's search index follows the rows in id order, remembering the last id it applied.
 
 use portico_core::Timestamp;
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, Value};
 
-use crate::dialect::{after_outbox, stmt};
+use crate::dialect::{after_outbox, last_issued_id_sql, server_now_ms, stmt};
 use crate::error::Result;
+use crate::query::query_i64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxOp {
@@ -44,24 +45,15 @@ pub async fn insert_outbox(
     now: Timestamp,
 ) -> Result<i64> {
     let backend = conn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO search_outbox (entity, entity_id, op, created_at) \
-             VALUES ($1, $2, $3, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)) RETURNING id"
-        }
-        _ => {
-            "INSERT INTO search_outbox (entity, entity_id, op, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
-        }
-    };
-    let mut values: Vec<sea_orm::Value> = vec![entity.into(), entity_id.into(), op.as_str().into()];
-    if backend != DbBackend::Postgres {
+    let mut values: Vec<Value> = vec![entity.into(), entity_id.into(), op.as_str().into()];
+    let created_at = server_now_ms(backend).unwrap_or_else(|| {
         values.push(now.0.into());
-    }
-    let row = conn.query_one_raw(stmt(backend, sql, values)).await?;
-    let id = row
-        .map(|r| r.try_get::<i64>("", "id"))
-        .transpose()?
-        .unwrap_or(0);
+        "$4"
+    });
+    let sql = format!(
+        "INSERT INTO search_outbox (entity, entity_id, op, created_at) VALUES ($1, $2, $3, {created_at}) RETURNING id AS v"
+    );
+    let id = query_i64(conn, &sql, values).await?.unwrap_or(0);
     if let Some(sql) = after_outbox(backend) {
         conn.execute_unprepared(sql).await?;
     }
@@ -78,20 +70,12 @@ pub async fn settle_cutoff(
     conn: &impl ConnectionTrait,
     settle_ms: i64,
 ) -> Result<Option<Timestamp>> {
-    let backend = conn.get_database_backend();
-    if backend != DbBackend::Postgres {
+    let Some(now) = server_now_ms(conn.get_database_backend()) else {
         return Ok(None);
-    }
-    let row = conn
-        .query_one_raw(stmt(
-            backend,
-            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) - $1 AS t",
-            [settle_ms.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "t"))
-        .transpose()?
+    };
+    let sql = format!("SELECT {now} - $1 AS v");
+    Ok(query_i64(conn, &sql, [settle_ms.into()])
+        .await?
         .map(Timestamp))
 }
 
@@ -134,20 +118,8 @@ pub async fn max_outbox_id(conn: &impl ConnectionTrait) -> Result<i64> {
 /// The highest id ever handed out (0 before the first entry), whether or not that entry still exists:
 /// an index that has settled past it was built from another database (a restored backup, say).
 pub async fn last_issued_id(conn: &impl ConnectionTrait) -> Result<i64> {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('search_outbox', 'id')::regclass), 0) AS m"
-        }
-        _ => {
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_outbox'), 0) AS m"
-        }
-    };
-    let row = conn.query_one_raw(stmt(backend, sql, [])).await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "m"))
-        .transpose()?
-        .unwrap_or(0))
+    let sql = last_issued_id_sql(conn.get_database_backend(), "search_outbox");
+    Ok(query_i64(conn, &sql, []).await?.unwrap_or(0))
 }
 
 /// Deletes entries older than `cutoff`; a node further behind than the retention must rebuild its index.
@@ -164,15 +136,11 @@ pub async fn delete_outbox_before(conn: &impl ConnectionTrait, cutoff: Timestamp
 
 /// The newest entry id created before `cutoff` (0 when none).
 pub async fn max_outbox_id_before(conn: &impl ConnectionTrait, cutoff: Timestamp) -> Result<i64> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "SELECT COALESCE(MAX(id), 0) AS m FROM search_outbox WHERE created_at < $1",
-            [cutoff.0.into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "m"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(query_i64(
+        conn,
+        "SELECT COALESCE(MAX(id), 0) AS v FROM search_outbox WHERE created_at < $1",
+        [cutoff.0.into()],
+    )
+    .await?
+    .unwrap_or(0))
 }

@@ -5,6 +5,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 
 use crate::dialect::stmt;
 use crate::error::{Result, StorageError};
+use crate::query::query_i64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -104,15 +105,7 @@ pub async fn find_user_by_id(conn: &impl ConnectionTrait, id: i64) -> Result<Opt
 }
 
 pub async fn count_users(conn: &impl ConnectionTrait) -> Result<i64> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM users",
-            [],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
+    Ok(query_i64(conn, "SELECT COUNT(*) AS v FROM users", [])
+        .await?
         .unwrap_or(0))
 }

@@ -67,7 +67,7 @@ pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>)
             detail: Some("no answer within 2 s".into()),
         },
     };
-    let checks = vec![
+    let mut checks = vec![
         Check {
             name: "startup".into(),
             ok: started,
@@ -75,7 +75,6 @@ pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>)
         },
         db,
     ];
-    let mut checks = checks;
     if let Some(search) = state.app.search_state() {
         checks.push(Check {
             name: "search_index".into(),

@@ -168,15 +168,14 @@ async fn reindex(settings: &Settings) -> ExitCode {
     }
     let clock: std::sync::Arc<dyn portico_core::Clock> =
         std::sync::Arc::new(portico_core::SystemClock);
-    let dir = server::search_index_dir(settings);
-    let code = match portico_search::SearchIndex::open(&dir).map(std::sync::Arc::new) {
+    let code = match server::open_search_index(settings) {
         Ok(index) => {
             let app =
                 portico_app::App::with_search(db.clone(), clock, Default::default(), index.clone());
             let started = std::time::Instant::now();
+            // The bumped generation makes the catch-up rebuild first.
             let res = async {
                 portico_app::search::request_reindex(&app).await?;
-                portico_app::search::rebuild(&app).await?;
                 portico_app::search::catch_up(&app).await
             }
             .await;
@@ -184,7 +183,7 @@ async fn reindex(settings: &Settings) -> ExitCode {
                 Ok(()) => {
                     println!(
                         "Rebuilt the search index in {}: {} documents in {} ms. Other nodes rebuild theirs within a few seconds.",
-                        dir.display(),
+                        server::search_index_dir(settings).display(),
                         index.num_docs(),
                         started.elapsed().as_millis()
                     );
@@ -206,10 +205,7 @@ async fn reindex(settings: &Settings) -> ExitCode {
                 Err(e) => fail(format!("requesting a rebuild failed: {e}")),
             }
         }
-        Err(e) => fail(format!(
-            "cannot open the search index {}: {e}",
-            dir.display()
-        )),
+        Err(e) => fail(server::search_index_error(settings, e)),
     };
     let _ = db.close().await;
     code

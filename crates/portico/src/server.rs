@@ -101,18 +101,23 @@ pub fn search_index_dir(settings: &Settings) -> std::path::PathBuf {
     settings.raw.data_dir.join("index")
 }
 
-/// Opens this node's search index under the data directory.
-pub fn open_search_index(settings: &Settings) -> anyhow::Result<Arc<portico_search::SearchIndex>> {
+/// Opens this node's search index under the data directory (see [`search_index_error`] for messages).
+pub fn open_search_index(
+    settings: &Settings,
+) -> Result<Arc<portico_search::SearchIndex>, portico_search::SearchError> {
+    portico_search::SearchIndex::open(&search_index_dir(settings)).map(Arc::new)
+}
+
+/// The one-line message for a search index that cannot be opened.
+pub fn search_index_error(settings: &Settings, e: portico_search::SearchError) -> anyhow::Error {
     let dir = search_index_dir(settings);
-    portico_search::SearchIndex::open(&dir)
-        .map(Arc::new)
-        .map_err(|e| match e {
-            portico_search::SearchError::Locked => anyhow::anyhow!(
-                "the search index {} is in use by another Portico process; each node needs its own data directory",
-                dir.display()
-            ),
-            e => anyhow::anyhow!("cannot open the search index {}: {e}", dir.display()),
-        })
+    match e {
+        portico_search::SearchError::Locked => anyhow::anyhow!(
+            "the search index {} is in use by another Portico process; each node needs its own data directory",
+            dir.display()
+        ),
+        e => anyhow::anyhow!("cannot open the search index {}: {e}", dir.display()),
+    }
 }
 
 /// The standard job handlers, with the mailer the settings describe.
@@ -160,7 +165,10 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     // Opening may recreate a damaged index directory: file work, kept off the async runtime.
     let index = {
         let settings = settings.clone();
-        tokio::task::spawn_blocking(move || open_search_index(&settings)).await??
+        tokio::task::spawn_blocking(move || {
+            open_search_index(&settings).map_err(|e| search_index_error(&settings, e))
+        })
+        .await??
     };
     let app = App::with_search(
         db,

@@ -261,8 +261,6 @@ fn reindex_rebuilds_an_idle_data_directory() {
         .unwrap();
     assert!(out.status.success());
     // An index directory that cannot be created is one clear line.
-    let file = dir.path().join("not-a-dir");
-    std::fs::write(&file, b"x").unwrap();
     std::fs::create_dir_all(dir.path().join("d2")).unwrap();
     std::fs::write(dir.path().join("d2").join("index"), b"x").unwrap();
     let out = portico()

@@ -126,26 +126,25 @@ pub async fn search(
         )
         .into());
     }
-    let roles: Vec<portico_core::Role> = crate::session::signed_in_user(&session, &state.app)
+    let viewer = crate::session::signed_in_user(&session, &state.app)
         .await?
-        .map(|u| vec![u.role])
-        .unwrap_or_default();
+        .map(|u| u.role);
     let found =
-        portico_app::search::search(&state.app, &roles, locale, &p.q, limit as usize).await?;
+        portico_app::search::search(&state.app, viewer, locale, &p.q, limit as usize).await?;
     Ok(Json(SearchResponse {
         items: found
-            .items
+            .hits
             .into_iter()
-            .map(|f| SearchItem {
-                kind: f.kind,
-                id: f.id,
-                locale: f.locale,
-                title_highlights: char_ranges(&f.title, &f.title_highlights),
-                title: f.title,
-                description: f.snippet.clone(),
-                highlights: char_ranges(&f.snippet, &f.highlights),
-                href: f.url,
-                score: f.score,
+            .map(|h| SearchItem {
+                title_highlights: char_ranges(&h.title, &h.title_highlights),
+                highlights: char_ranges(&h.snippet, &h.highlights),
+                kind: h.entity,
+                id: h.entity_id,
+                locale: h.locale,
+                title: h.title,
+                description: h.snippet,
+                href: h.url,
+                score: h.score,
             })
             .collect(),
         total: found.total,

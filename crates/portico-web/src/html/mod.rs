@@ -26,7 +26,7 @@ pub struct SessionUser {
     pub id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: portico_core::Role,
 }
 
 /// What every page's layout needs.
@@ -119,7 +119,7 @@ pub async fn current_user(
         id: u.id,
         name: u.name,
         email: u.email,
-        role: u.role.as_str().to_string(),
+        role: u.role,
     }))
 }
 

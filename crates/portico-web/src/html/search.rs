@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use portico_app::portal::{TaskView, normalize_query, portal_info};
-use portico_app::search::Found;
+use portico_app::search::Hit;
 use serde::Deserialize;
 
 use super::{PageContext, render};
@@ -76,13 +76,13 @@ fn segments(text: &str, highlights: &[(usize, usize)]) -> Vec<Segment> {
     out
 }
 
-impl From<Found> for ResultView {
-    fn from(f: Found) -> Self {
+impl From<Hit> for ResultView {
+    fn from(h: Hit) -> Self {
         Self {
-            kind_key: format!("search-kind-{}", f.kind.replace('_', "-")),
-            snippet: segments(&f.snippet, &f.highlights),
-            title: segments(&f.title, &f.title_highlights),
-            url: f.url,
+            kind_key: format!("search-kind-{}", h.entity.replace('_', "-")),
+            snippet: segments(&h.snippet, &h.highlights),
+            title: segments(&h.title, &h.title_highlights),
+            url: h.url,
         }
     }
 }
@@ -99,15 +99,10 @@ pub async fn search_show(
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, HtmlError> {
     let q = normalize_query(&query.q);
-    let roles: Vec<portico_core::Role> = page
-        .user
-        .as_ref()
-        .and_then(|u| u.role.parse().ok())
-        .into_iter()
-        .collect();
-    let found = portico_app::search::search(&state.app, &roles, page.lang, &q, 20).await?;
+    let viewer = page.user.as_ref().map(|u| u.role);
+    let found = portico_app::search::search(&state.app, viewer, page.lang, &q, 20).await?;
     let total = found.total;
-    let results: Vec<ResultView> = found.items.into_iter().map(ResultView::from).collect();
+    let results: Vec<ResultView> = found.hits.into_iter().map(ResultView::from).collect();
     let suggestions = if results.is_empty() && !q.is_empty() {
         portal_info(&state.app, page.lang).await?.tasks
     } else {
