@@ -281,6 +281,16 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// GET with an `Accept-Language` header, as a browser set to `lang` sends it.
+    pub async fn get_in(&self, path: &str, lang: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("accept-language", lang)
+            .send()
+            .await
+            .expect("GET")
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {

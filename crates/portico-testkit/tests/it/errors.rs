@@ -35,13 +35,7 @@ async fn friendly_html_errors_in_the_visitors_language(kind: DbKind) {
     assert!(body.contains(&id), "the page shows the request id");
     assert!(body.contains("href=\"/\""), "the page offers a way home");
 
-    let r = app
-        .client
-        .get(app.url("/definitely-missing"))
-        .header("accept-language", "zh-CN,zh;q=0.9")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_in("/definitely-missing", "zh-CN,zh;q=0.9").await;
     let body = r.text().await.unwrap();
     assert!(body.contains("<html lang=\"zh-CN\""));
     let en = app.get("/definitely-missing").await.text().await.unwrap();

@@ -5,13 +5,7 @@ async fn home_page_in_both_languages(kind: DbKind) {
     let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
-    let en = app
-        .client
-        .get(app.url("/"))
-        .header("accept-language", "en-GB,en;q=0.9")
-        .send()
-        .await
-        .unwrap();
+    let en = app.get_in("/", "en-GB,en;q=0.9").await;
     assert_eq!(en.status(), 200);
     let en = en.text().await.unwrap();
     assert!(en.contains("<html lang=\"en\""));
@@ -28,16 +22,7 @@ async fn home_page_in_both_languages(kind: DbKind) {
     assert!(en.contains("Request a refund"), "demo task cards");
     assert!(en.contains("class=\"skip-link\""));
 
-    let zh = app
-        .client
-        .get(app.url("/"))
-        .header("accept-language", "zh-CN")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let zh = app.get_in("/", "zh-CN").await.text().await.unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\""));
     assert!(zh.contains("北风服务中心") && zh.contains("申请退款"));
 
@@ -101,13 +86,7 @@ async fn portal_api_follows_the_language(kind: DbKind) {
     let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
-    let r = app
-        .client
-        .get(app.url("/api/v1/portal"))
-        .header("accept-language", "zh-CN")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_in("/api/v1/portal", "zh-CN").await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["locale"], "zh-CN");
@@ -154,21 +133,20 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
     let Some(app) = TestApp::start_demo(kind).await else {
         return;
     };
-    let zh = |path: &str| {
-        app.client
-            .get(app.url(path))
-            .header("accept-language", "zh-CN")
-            .send()
-    };
     // An English word, answered in Chinese; a Chinese word found inside a longer title.
-    let page = zh("/search?q=refund").await.unwrap().text().await.unwrap();
+    let page = app
+        .get_in("/search?q=refund", "zh-CN")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains("申请退款") && page.contains("href=\"/catalog/refund\""),
         "{page}"
     );
-    let page = zh("/search?q=%E9%80%80%E6%AC%BE")
+    let page = app
+        .get_in("/search?q=%E9%80%80%E6%AC%BE", "zh-CN")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -132,12 +132,8 @@ async fn changes_become_searchable_in_both_languages(kind: DbKind) {
 
     // The HTML page shows the same, with the matched words marked.
     let page = t
-        .client
-        .get(t.url("/search?q=address"))
-        .header("accept-language", "en")
-        .send()
+        .get_in("/search?q=address", "en")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
