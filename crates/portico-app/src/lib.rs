@@ -6,6 +6,7 @@ pub mod error;
 pub mod identity;
 pub mod jobs;
 pub mod mail;
+pub mod ops;
 pub mod portal;
 pub mod search;
 mod state;

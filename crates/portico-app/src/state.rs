@@ -75,7 +75,8 @@ impl App {
         self.inner.search.as_ref()
     }
 
-    pub fn db(&self) -> &Db {
+    /// The database; only use cases touch it (the edges call use cases).
+    pub(crate) fn db(&self) -> &Db {
         &self.inner.db
     }
 

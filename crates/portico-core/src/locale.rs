@@ -39,24 +39,14 @@ impl Locale {
         }
     }
 
-    /// Maps a language tag to a supported locale, loosely: `zh`, `zh-Hans`, `zh-SG` and `zh-CN` are
-    /// Simplified Chinese; any `en-*` is English. Traditional-script tags are not matched.
+    /// Maps a language tag to a supported locale, loosely: any `zh-*` (Simplified or Traditional:
+    /// `zh-Hans`, `zh-SG`, `zh-TW`, `zh-HK`, `zh-Hant`) is Chinese, since a reader of Traditional
+    /// characters reads the Simplified pages far better than English ones; any `en-*` is English.
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let tag = tag.trim().to_ascii_lowercase().replace('_', "-");
-        let mut parts = tag.split('-');
-        match parts.next()? {
+        match tag.split('-').next()? {
             "en" => Some(Locale::En),
-            "zh" => {
-                let rest: Vec<&str> = parts.collect();
-                if rest
-                    .iter()
-                    .any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"))
-                {
-                    None
-                } else {
-                    Some(Locale::ZhCn)
-                }
-            }
+            "zh" => Some(Locale::ZhCn),
             _ => None,
         }
     }
@@ -125,7 +115,10 @@ mod tests {
         );
         assert_eq!(Locale::negotiate("en-GB,zh-CN"), Some(Locale::En));
         assert_eq!(Locale::negotiate("zh-Hans-CN"), Some(Locale::ZhCn));
-        assert_eq!(Locale::negotiate("zh-TW, de"), None);
+        assert_eq!(Locale::negotiate("zh-TW, de"), Some(Locale::ZhCn));
+        assert_eq!(Locale::negotiate("zh-HK,en;q=0.8"), Some(Locale::ZhCn));
+        assert_eq!(Locale::negotiate("zh-Hant-TW"), Some(Locale::ZhCn));
+        assert_eq!(Locale::negotiate("de, fr"), None);
         assert_eq!(Locale::negotiate("en;q=0, zh;q=0.1"), Some(Locale::ZhCn));
         assert_eq!(Locale::negotiate(""), None);
         assert_eq!(Locale::negotiate("*"), None);

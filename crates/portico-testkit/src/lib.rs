@@ -273,6 +273,11 @@ impl TestApp {
         panic!("server did not become ready within 10 s");
     }
 
+    /// The server's database handle, for tests that look under the use cases.
+    pub fn store(&self) -> &portico_storage::Db {
+        &self.running.as_ref().expect("server running").db
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

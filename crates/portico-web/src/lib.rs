@@ -5,6 +5,7 @@
 pub mod api;
 pub mod assets;
 pub mod error;
+pub mod error_pages;
 pub mod html;
 pub mod i18n;
 pub mod metrics;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::get;
 use portico_app::App;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -103,10 +104,7 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         ready,
     };
 
-    let sessions = SessionManagerLayer::new(portico_storage::sessions::DbSessionStore::new(
-        app.db().clone(),
-        app.clock().clone(),
-    ))
+    let sessions = SessionManagerLayer::new(portico_app::ops::session_store(&app))
     .with_name(session_cookie_name(config.secure_cookies))
     .with_secure(config.secure_cookies)
     .with_http_only(true)
@@ -116,21 +114,7 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::days(14)),
     ));
 
-    let openapi_doc = state.openapi.clone();
-    let pages = Router::new()
-        .route("/", get(html::home::home_show))
-        .route("/search", get(html::search::search_show))
-        .route(
-            "/login",
-            get(html::auth::login_show).post(html::auth::login_submit),
-        )
-        .route("/logout", post(html::auth::logout_submit))
-        .route("/language", post(html::auth::language_submit))
-        .route("/api/docs", get(html::docs::api_docs_show))
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { axum::Json(openapi_doc.as_ref().clone()) }),
-        )
+    let pages = html::routes()
         .route("/static/{file}", get(assets::static_file))
         .route("/metrics", get(metrics::metrics_endpoint));
 
@@ -145,7 +129,7 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(from_fn_with_state(state.clone(), error::error_pages))
+        .layer(from_fn_with_state(state.clone(), error_pages::error_pages))
         .layer(from_fn(i18n::locale_layer))
         .layer(from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())

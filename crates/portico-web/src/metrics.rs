@@ -102,7 +102,7 @@ pub async fn metrics_endpoint(
                 .into_response();
         }
     }
-    if let Ok(c) = portico_storage::jobs::count_jobs(state.app.db().conn()).await {
+    if let Ok(c) = portico_app::ops::job_counts(&state.app).await {
         for (status, n) in [
             ("queued", c.queued),
             ("running", c.running),

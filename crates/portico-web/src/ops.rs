@@ -11,6 +11,14 @@ use utoipa::ToSchema;
 
 use crate::WebState;
 
+/// The operational endpoints, documented with the API.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// `ok`, or what is not ready yet.
@@ -47,7 +55,7 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>) {
     let started = state.ready.load(Ordering::Acquire);
     // Details stay in the log: this endpoint is public.
-    let db = match tokio::time::timeout(Duration::from_secs(2), state.app.db().ping()).await {
+    let db = match tokio::time::timeout(Duration::from_secs(2), portico_app::ops::ping(&state.app)).await {
         Ok(Ok(())) => Check {
             name: "database".into(),
             ok: true,

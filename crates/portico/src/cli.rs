@@ -335,7 +335,7 @@ async fn user_add(
         return fail(format!("migrating the database failed: {e}"));
     }
     let app = portico_app::App::new(
-        db,
+        db.clone(),
         std::sync::Arc::new(portico_core::SystemClock),
         Default::default(),
     );
@@ -347,7 +347,7 @@ async fn user_add(
         password: &password,
     };
     let res = portico_app::identity::add_user(&app, input).await;
-    let _ = app.db().close().await;
+    let _ = db.close().await;
     match res {
         Ok(u) => {
             println!(

@@ -56,6 +56,8 @@ impl Default for StartOptions {
 pub struct Running {
     pub addr: SocketAddr,
     pub app: App,
+    /// The node's database handle (the composition root owns it; the web edge never sees it).
+    pub db: Db,
     pub shutdown: CancellationToken,
     pub ready: Arc<AtomicBool>,
     task: JoinHandle<()>,
@@ -171,7 +173,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
         .await??
     };
     let app = App::with_search(
-        db,
+        db.clone(),
         opts.clock.clone(),
         AppSettings {
             demo: settings.raw.demo,
@@ -241,7 +243,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     }
 
     let stop = shutdown.clone();
-    let app_for_close = app.clone();
+    let db_for_close = db.clone();
     let task = tokio::spawn(async move {
         let serve = axum::serve(
             listener,
@@ -263,7 +265,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
         for b in background {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, b).await;
         }
-        if let Err(e) = app_for_close.db().close().await {
+        if let Err(e) = db_for_close.close().await {
             tracing::warn!(error = %e, "closing the database failed");
         }
         tracing::info!("stopped");
@@ -272,6 +274,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     Ok(Running {
         addr,
         app,
+        db,
         shutdown,
         ready,
         task,
@@ -336,7 +339,7 @@ pub async fn run_worker_node(
     let db = open_db(settings, true).await?;
     db.migrate().await?;
     let app = App::new(
-        db,
+        db.clone(),
         opts.clock.clone(),
         AppSettings {
             demo: false,
@@ -359,6 +362,6 @@ pub async fn run_worker_node(
     run_worker(app.clone(), registry, wc, shutdown.clone()).await;
     let _ = sched.await;
     let _ = listener.await;
-    app.db().close().await?;
+    db.close().await?;
     Ok(())
 }

@@ -243,11 +243,10 @@ async fn sessions_are_stored_hashed(kind: DbKind) {
     let id = cookie.split_once('=').unwrap().1.to_string();
     use sea_orm::ConnectionTrait;
     let rows = app
-        .app
-        .db()
+        .store()
         .conn()
         .query_all_raw(sea_orm::Statement::from_string(
-            app.app.db().db_backend(),
+            app.store().db_backend(),
             "SELECT id, user_id FROM sessions",
         ))
         .await
@@ -382,7 +381,7 @@ async fn any_node_serves_any_signed_in_user(kind: DbKind) {
         .unwrap();
     assert_eq!(r.status(), 401, "signing out on B ends the session on A");
     // Both nodes loaded the demo concurrently without duplicates.
-    let n = portico_testkit::portico_storage::users::count_users(a.app.db().conn())
+    let n = portico_testkit::portico_storage::users::count_users(a.db.conn())
         .await
         .unwrap();
     assert_eq!(

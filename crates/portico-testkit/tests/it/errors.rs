@@ -185,7 +185,7 @@ async fn server_errors_give_a_reference_and_no_details(kind: DbKind) {
         return;
     };
     // Nothing has read the settings yet, so with the database gone the next page cannot be built.
-    app.app.db().close().await.unwrap();
+    app.store().close().await.unwrap();
     let r = app.get("/").await;
     assert_eq!(r.status(), 500);
     let id = r

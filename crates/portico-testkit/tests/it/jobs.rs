@@ -72,12 +72,13 @@ async fn two_workers_never_run_the_same_job_twice(kind: DbKind) {
         return;
     };
     let app = t.app.clone();
+    let db = t.store().clone();
     let now = app.now();
     let mut ids = Vec::new();
     for i in 0..300 {
         let job = NewJob::new("count", serde_json::json!({"n": i}), now);
         ids.push(
-            store::enqueue(app.db().conn(), &job, now)
+            store::enqueue(db.conn(), &job, now)
                 .await
                 .unwrap()
                 .unwrap(),
@@ -126,7 +127,7 @@ async fn two_workers_never_run_the_same_job_twice(kind: DbKind) {
         .map(|(k, v)| (*k, *v))
         .collect();
     assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
-    let counts = store::count_jobs(app.db().conn()).await.unwrap();
+    let counts = store::count_jobs(db.conn()).await.unwrap();
     assert_eq!((counts.done, counts.queued, counts.running), (300, 0, 0));
     t.stop().await;
 }
@@ -142,6 +143,7 @@ async fn failures_retry_with_backoff_then_fail_for_good(kind: DbKind) {
         return;
     };
     let app = t.app.clone();
+    let db = t.store().clone();
     let attempts = Arc::new(Mutex::new(0u32));
     let mut r = JobRegistry::default();
     let a = attempts.clone();
@@ -155,7 +157,7 @@ async fn failures_retry_with_backoff_then_fail_for_good(kind: DbKind) {
     let registry = Arc::new(r);
     let mut job = NewJob::new("flaky", serde_json::json!({}), clock.now());
     job.max_attempts = 3;
-    let id = store::enqueue(app.db().conn(), &job, clock.now())
+    let id = store::enqueue(db.conn(), &job, clock.now())
         .await
         .unwrap()
         .unwrap();
@@ -166,7 +168,7 @@ async fn failures_retry_with_backoff_then_fail_for_good(kind: DbKind) {
     let worker = tokio::spawn(run_worker(app.clone(), registry, cfg, stop.child_token()));
 
     wait_until("first attempt", || *attempts.lock().unwrap() == 1).await;
-    let s = wait_state(app.db(), id, |s| s.status == "queued" && s.attempts == 1).await;
+    let s = wait_state(&db, id, |s| s.status == "queued" && s.attempts == 1).await;
     assert_eq!(s.status, "queued");
     assert_eq!(s.last_error.as_deref(), Some("upstream said no"));
     let delay = s.run_at.millis() - clock.now().millis();
@@ -178,7 +180,7 @@ async fn failures_retry_with_backoff_then_fail_for_good(kind: DbKind) {
 
     clock.advance_secs(7);
     wait_until("second attempt", || *attempts.lock().unwrap() == 2).await;
-    let s = wait_state(app.db(), id, |s| s.status == "queued" && s.attempts == 2).await;
+    let s = wait_state(&db, id, |s| s.status == "queued" && s.attempts == 2).await;
     let delay = s.run_at.millis() - clock.now().millis();
     assert!(
         (8000..=12000).contains(&delay),
@@ -187,7 +189,7 @@ async fn failures_retry_with_backoff_then_fail_for_good(kind: DbKind) {
 
     clock.advance_secs(13);
     wait_until("third attempt", || *attempts.lock().unwrap() == 3).await;
-    let s = wait_state(app.db(), id, |s| s.status == "failed").await;
+    let s = wait_state(&db, id, |s| s.status == "failed").await;
     assert_eq!(s.status, "failed");
     assert_eq!(s.attempts, 3);
     clock.advance_secs(3600);
@@ -215,21 +217,22 @@ async fn unknown_kinds_wait_for_a_capable_node_and_unique_keys_dedupe(kind: DbKi
         return;
     };
     let app = t.app.clone();
+    let db = t.store().clone();
     let now = app.now();
     let a = NewJob::new("count", serde_json::json!({}), now).unique("mail:welcome:42");
-    let first = store::enqueue(app.db().conn(), &a, now)
+    let first = store::enqueue(db.conn(), &a, now)
         .await
         .unwrap()
         .expect("first enqueue inserts");
     assert!(
-        store::enqueue(app.db().conn(), &a, now)
+        store::enqueue(db.conn(), &a, now)
             .await
             .unwrap()
             .is_none(),
         "same key, no second job"
     );
     let orphan = store::enqueue(
-        app.db().conn(),
+        db.conn(),
         &NewJob::new("no-such-kind", serde_json::json!({}), now),
         now,
     )
@@ -248,12 +251,12 @@ async fn unknown_kinds_wait_for_a_capable_node_and_unique_keys_dedupe(kind: DbKi
         stop.child_token(),
     ));
     wait_until("the counted job", || runs.lock().unwrap().len() == 1).await;
-    let done = wait_state(app.db(), first, |s| s.status == "done").await;
+    let done = wait_state(&db, first, |s| s.status == "done").await;
     assert_eq!(done.attempts, 1);
     // A kind this node has no handler for (say, one added by a newer version during a rolling
     // upgrade) is left for a node that knows it: not claimed, not failed.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let s = store::find_job_state(app.db().conn(), orphan)
+    let s = store::find_job_state(db.conn(), orphan)
         .await
         .unwrap()
         .unwrap();
@@ -273,7 +276,7 @@ async fn expired_leases_are_claimed_again(kind: DbKind) {
     let Some(t) = TestApp::start_with(kind, opts).await else {
         return;
     };
-    let conn = t.app.db().conn();
+    let conn = t.store().conn();
     let now = clock.now();
     let id = store::enqueue(conn, &NewJob::new("count", serde_json::json!({}), now), now)
         .await
@@ -319,9 +322,10 @@ async fn graceful_stop_hands_back_unfinished_jobs(kind: DbKind) {
         return;
     };
     let app = t.app.clone();
+    let db = t.store().clone();
     let now = app.now();
     let id = store::enqueue(
-        app.db().conn(),
+        db.conn(),
         &NewJob::new("slow", serde_json::json!({}), now),
         now,
     )
@@ -355,7 +359,7 @@ async fn graceful_stop_hands_back_unfinished_jobs(kind: DbKind) {
         .await
         .expect("worker stops within its grace")
         .unwrap();
-    let s = store::find_job_state(app.db().conn(), id)
+    let s = store::find_job_state(db.conn(), id)
         .await
         .unwrap()
         .unwrap();
@@ -369,10 +373,10 @@ async fn cleanup_job_runs_from_the_schedule(kind: DbKind) {
     let Some(t) = TestApp::start(kind).await else {
         return;
     };
-    let conn = t.app.db().conn();
+    let conn = t.store().conn();
     let old = Timestamp(t.app.now().millis() - 40 * 86_400_000);
     use sea_orm::ConnectionTrait;
-    let b = t.app.db().db_backend();
+    let b = t.store().db_backend();
     conn.execute_raw(sea_orm::Statement::from_sql_and_values(
         b,
         "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at) VALUES ('expired', NULL, '{}', $1, $1, $1)",
@@ -411,7 +415,7 @@ async fn cleanup_job_runs_from_the_schedule(kind: DbKind) {
     .await
     .unwrap()
     .unwrap();
-    let db = t.app.db().clone();
+    let db = t.store().clone();
     for _ in 0..200 {
         if store::find_job_state(db.conn(), id)
             .await

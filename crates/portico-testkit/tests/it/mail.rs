@@ -20,7 +20,7 @@ fn welcome() -> OutgoingMail {
 
 async fn job_state(app: &TestApp, id: i64, want: &str) -> store::JobState {
     for _ in 0..400 {
-        let s = store::find_job_state(app.app.db().conn(), id)
+        let s = store::find_job_state(app.store().conn(), id)
             .await
             .unwrap()
             .unwrap();
@@ -123,7 +123,7 @@ async fn an_unreachable_mail_server_means_retry_later(kind: DbKind) {
         .unwrap();
     let mut state = None;
     for _ in 0..400 {
-        let s = store::find_job_state(app.app.db().conn(), id)
+        let s = store::find_job_state(app.store().conn(), id)
             .await
             .unwrap()
             .unwrap();

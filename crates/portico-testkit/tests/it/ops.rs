@@ -40,7 +40,7 @@ async fn readyz_is_503_when_the_database_is_gone(kind: DbKind) {
     let Some(app) = TestApp::start(kind).await else {
         return;
     };
-    app.app.db().close().await.unwrap();
+    app.store().close().await.unwrap();
     let r = app.get("/readyz").await;
     assert_eq!(r.status(), 503);
     let body: Value = r.json().await.unwrap();

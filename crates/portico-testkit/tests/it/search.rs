@@ -306,7 +306,7 @@ async fn an_idle_index_resumes_within_a_week_and_is_rebuilt_after(kind: DbKind) 
     };
     assert_eq!(titles(&t, "en", "refund").await.len(), 1);
     let generation = follow_state(&t.app).generation;
-    let last = portico_testkit::portico_storage::outbox::max_outbox_id(t.app.db().conn())
+    let last = portico_testkit::portico_storage::outbox::max_outbox_id(t.store().conn())
         .await
         .unwrap();
     let db = t.stop_keep().await;

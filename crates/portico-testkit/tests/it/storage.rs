@@ -119,14 +119,14 @@ async fn acknowledged_writes_survive_a_restart(kind: DbKind) {
     let running = portico::server::start(&settings, Default::default())
         .await
         .unwrap();
-    let again = users::find_user_by_id(running.app.db().conn(), u.id)
+    let again = users::find_user_by_id(running.db.conn(), u.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(again.name, "持久 User");
     assert_eq!(again.locale, Locale::ZhCn);
     assert_eq!(again.role, Role::Agent);
-    assert_eq!(running.app.db().pending_migrations().await.unwrap(), 0);
+    assert_eq!(running.db.pending_migrations().await.unwrap(), 0);
     running.stop().await;
 }
 
@@ -136,7 +136,7 @@ async fn duplicate_email_is_a_conflict_on_email(kind: DbKind) {
     };
     let db = open(&tdb, false).await.unwrap();
     db.migrate().await.unwrap();
-    let app = App::new(db, Arc::new(SystemClock), Default::default());
+    let app = App::new(db.clone(), Arc::new(SystemClock), Default::default());
     let input = |email| AddUser {
         email,
         name: "Ann",
@@ -168,7 +168,7 @@ async fn duplicate_email_is_a_conflict_on_email(kind: DbKind) {
         other => panic!("expected invalid fields, got {other:?}"),
     }
     assert_eq!(
-        users::count_users(app.db().conn()).await.unwrap(),
+        users::count_users(db.conn()).await.unwrap(),
         1,
         "nothing half-written"
     );
@@ -181,7 +181,7 @@ async fn demo_content_loads_once(kind: DbKind) {
     let db = open(&tdb, false).await.unwrap();
     db.migrate().await.unwrap();
     let app = App::new(
-        db,
+        db.clone(),
         Arc::new(SystemClock),
         portico_app::AppSettings {
             demo: true,
@@ -196,7 +196,7 @@ async fn demo_content_loads_once(kind: DbKind) {
         (0, portico_app::demo::DEMO_USERS.len())
     );
     assert_eq!(
-        users::count_users(app.db().conn()).await.unwrap() as usize,
+        users::count_users(db.conn()).await.unwrap() as usize,
         portico_app::demo::DEMO_USERS.len()
     );
     let roles: std::collections::BTreeSet<_> = portico_app::demo::DEMO_USERS
@@ -244,7 +244,7 @@ async fn a_change_its_jobs_and_outbox_rows_commit_together(kind: DbKind) {
     };
     let db = open(&tdb, false).await.unwrap();
     db.migrate().await.unwrap();
-    let app = App::new(db, Arc::new(SystemClock), Default::default());
+    let app = App::new(db.clone(), Arc::new(SystemClock), Default::default());
     let email = portico_core::Email::parse("email", "tx@example.com").unwrap();
     let new_user = users::NewUser {
         email: &email,
@@ -273,12 +273,12 @@ async fn a_change_its_jobs_and_outbox_rows_commit_together(kind: DbKind) {
             .await
             .unwrap();
     }
-    assert_eq!(users::count_users(app.db().conn()).await.unwrap(), 0);
+    assert_eq!(users::count_users(db.conn()).await.unwrap(), 0);
     assert_eq!(
-        store::count_jobs(app.db().conn()).await.unwrap(),
+        store::count_jobs(db.conn()).await.unwrap(),
         store::JobCounts::default()
     );
-    assert_eq!(max_outbox_id(app.db().conn()).await.unwrap(), 0);
+    assert_eq!(max_outbox_id(db.conn()).await.unwrap(), 0);
 
     // Committed: all three are there.
     let mut tx = app.begin().await.unwrap();
@@ -296,9 +296,9 @@ async fn a_change_its_jobs_and_outbox_rows_commit_together(kind: DbKind) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(users::count_users(app.db().conn()).await.unwrap(), 1);
-    assert_eq!(store::count_jobs(app.db().conn()).await.unwrap().queued, 1);
-    let rows = list_outbox_after(app.db().conn(), 0, 10).await.unwrap();
+    assert_eq!(users::count_users(db.conn()).await.unwrap(), 1);
+    assert_eq!(store::count_jobs(db.conn()).await.unwrap().queued, 1);
+    let rows = list_outbox_after(db.conn(), 0, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].entity_id, u.id.to_string());
 }

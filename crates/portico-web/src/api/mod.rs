@@ -1,13 +1,13 @@
 //! The JSON API under `/api/v1`. Routes are registered only through utoipa-axum's `routes!`, so the
 //! OpenAPI document is generated from the same code that routes requests and cannot drift from it.
 
-pub mod auth;
+pub mod identity;
 pub mod json;
 pub mod portal;
+pub mod search;
 
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::WebState;
 use crate::error::{Problem, ProblemField};
@@ -29,14 +29,12 @@ Authenticate with the session cookie (browser) or `Authorization: Bearer <token>
 )]
 struct ApiDoc;
 
-/// Every documented route (JSON API plus the operational endpoints) and the document describing them.
+/// Every documented route (JSON API plus the operational endpoints) and the document describing them:
+/// each feature's `routes()`, merged here and nowhere else.
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(crate::ops::healthz))
-        .routes(routes!(crate::ops::readyz))
-        .routes(routes!(portal::portal_show))
-        .routes(routes!(portal::search))
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::logout))
-        .routes(routes!(auth::me))
+        .merge(crate::ops::routes())
+        .merge(portal::routes())
+        .merge(search::routes())
+        .merge(identity::routes())
 }

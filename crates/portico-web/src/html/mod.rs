@@ -1,10 +1,19 @@
 //! Server-rendered pages. Every page struct carries a [`PageContext`] with what the layout needs (language,
 //! organisation name, signed-in user, request id); handlers extract it, call a use case and render.
 
-pub mod auth;
 pub mod docs;
 pub mod home;
+pub mod identity;
 pub mod search;
+
+/// Every page route: each feature's `routes()`, merged here and nowhere else.
+pub fn routes() -> axum::Router<WebState> {
+    axum::Router::new()
+        .merge(home::routes())
+        .merge(search::routes())
+        .merge(identity::routes())
+        .merge(docs::routes())
+}
 
 use askama::Template;
 use axum::extract::FromRequestParts;

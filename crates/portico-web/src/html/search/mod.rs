@@ -14,8 +14,13 @@ use super::{PageContext, render};
 use crate::WebState;
 use crate::error::HtmlError;
 
+/// This feature's pages.
+pub fn routes() -> axum::Router<WebState> {
+    axum::Router::new().route("/search", axum::routing::get(search_show))
+}
+
 #[derive(Template)]
-#[template(path = "search.html")]
+#[template(path = "search/search.html")]
 pub struct SearchPage {
     pub page: PageContext,
     pub q: String,

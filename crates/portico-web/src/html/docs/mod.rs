@@ -12,6 +12,19 @@ use utoipa::openapi::{OpenApi, RefOr};
 use super::{PageContext, render};
 use crate::WebState;
 
+/// This feature's pages: the reference and the document it is rendered from.
+pub fn routes() -> axum::Router<WebState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/api/docs", get(api_docs_show))
+        .route(
+            "/api/v1/openapi.json",
+            get(|State(state): State<WebState>| async move {
+                axum::Json(state.openapi.as_ref().clone())
+            }),
+        )
+}
+
 pub struct ApiResponse {
     pub status: String,
     pub description: String,
@@ -29,7 +42,7 @@ pub struct ApiOperation {
 }
 
 #[derive(Template)]
-#[template(path = "api_docs.html")]
+#[template(path = "docs/api_docs.html")]
 pub struct ApiDocsPage {
     pub page: PageContext,
     pub title: String,

@@ -1,17 +1,15 @@
-//! Accounts: creating users with a hashed password and checking credentials. Argon2id runs on the
-//! blocking pool so a burst of sign-ins never stalls other requests.
+//! Password policy and Argon2id hashing (m=19 MiB, t=2, p=1). Hashing runs off the async runtime, a
+//! bounded number at a time, so a burst of sign-ins queues instead of stalling requests or memory.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use portico_core::{Email, FieldError, Locale, Role, ValidationErrors};
-use portico_storage::users::{self, NewUser, User};
+use portico_core::FieldError;
 
-use crate::{App, AppError};
+use crate::AppError;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
-pub const MAX_NAME_CHARS: usize = 120;
 
 fn argon2() -> Result<Argon2<'static>, AppError> {
     let params = Params::new(19_456, 2, 1, None)
@@ -43,29 +41,6 @@ pub fn check_password_policy(field: &str, password: &str) -> Result<(), FieldErr
         ));
     }
     Ok(())
-}
-
-/// Validates a display name.
-pub fn check_name(field: &str, name: &str) -> Result<String, FieldError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(FieldError::new(field, "required", "enter a name"));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("a name has at most {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "invalid_format",
-            "a name cannot contain control characters",
-        ));
-    }
-    Ok(name.to_string())
 }
 
 /// At most this many Argon2 computations run at once (one per core): each takes 19 MiB and a core
@@ -121,74 +96,6 @@ pub async fn verify_password(password: &str, stored: Option<&str>) -> Result<boo
 
 /// An Argon2id hash of a random string nobody knows, with the production parameters.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WlsoJ2xCYtQpKQDiuLjLCk5Ve9rLQtNdO4CFiYpj6Xw";
-
-/// Input for [`add_user`], as typed by a person or sent by a script.
-#[derive(Debug, Clone)]
-pub struct AddUser<'a> {
-    pub email: &'a str,
-    pub name: &'a str,
-    pub role: Role,
-    pub locale: Locale,
-    pub password: &'a str,
-}
-
-/// Creates a user. Every invalid field is reported at once; a taken e-mail is a conflict on `email`.
-pub async fn add_user(app: &App, input: AddUser<'_>) -> Result<User, AppError> {
-    let mut errors = Vec::new();
-    let email = Email::parse("email", input.email)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let name = check_name("name", input.name)
-        .map_err(|e| errors.push(e))
-        .ok();
-    if let Err(e) = check_password_policy("password", input.password) {
-        errors.push(e);
-    }
-    let (Some(email), Some(name), true) = (email, name, errors.is_empty()) else {
-        return Err(ValidationErrors(errors).into());
-    };
-    let hash = hash_password(input.password).await?;
-    let user = users::insert_user(
-        app.db().conn(),
-        &NewUser {
-            email: &email,
-            name: &name,
-            locale: input.locale,
-            role: input.role,
-            password_hash: Some(&hash),
-        },
-        app.now(),
-    )
-    .await?;
-    tracing::info!(user_id = user.id, role = %user.role, "user created");
-    Ok(user)
-}
-
-/// Checks e-mail and password. Unknown e-mail and wrong password give the same answer in similar time.
-pub async fn authenticate(app: &App, email: &str, password: &str) -> Result<User, AppError> {
-    let Ok(email) = Email::parse("email", email) else {
-        // Still spend the hashing time, so malformed and unknown addresses are indistinguishable.
-        verify_password(password, None).await?;
-        return Err(AppError::Unauthenticated);
-    };
-    let user = users::find_user_by_email(app.db().conn(), &email).await?;
-    let ok = verify_password(
-        password,
-        user.as_ref().and_then(|u| u.password_hash.as_deref()),
-    )
-    .await?;
-    match user {
-        Some(u) if ok && u.status == "active" => Ok(u),
-        _ => Err(AppError::Unauthenticated),
-    }
-}
-
-/// The user with this id if the account is active (a session of a removed account is worthless).
-pub async fn find_active_user(app: &App, id: i64) -> Result<Option<User>, AppError> {
-    Ok(users::find_user_by_id(app.db().conn(), id)
-        .await?
-        .filter(|u| u.status == "active"))
-}
 
 #[cfg(test)]
 mod tests {

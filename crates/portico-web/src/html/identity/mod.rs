@@ -16,8 +16,17 @@ use crate::WebState;
 use crate::error::HtmlError;
 use crate::i18n::{LANG_COOKIE, t};
 
+/// This feature's pages.
+pub fn routes() -> axum::Router<WebState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login", get(login_show).post(login_submit))
+        .route("/logout", post(logout_submit))
+        .route("/language", post(language_submit))
+}
+
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "identity/login.html")]
 pub struct LoginPage {
     pub page: PageContext,
     pub email: String,

@@ -11,10 +11,15 @@ use crate::WebState;
 use crate::error::HtmlError;
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "home/home.html")]
 pub struct HomePage {
     pub page: PageContext,
     pub tasks: Vec<TaskView>,
+}
+
+/// This feature's pages.
+pub fn routes() -> axum::Router<WebState> {
+    axum::Router::new().route("/", axum::routing::get(home_show))
 }
 
 pub async fn home_show(

@@ -11,7 +11,16 @@ use utoipa::ToSchema;
 use super::json::ApiJson;
 use crate::WebState;
 use crate::error::{ApiError, Problem};
-use crate::html::auth::start_session;
+use crate::html::identity::start_session;
+
+/// This feature's API routes.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {

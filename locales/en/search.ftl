@@ -1,0 +1,13 @@
+# search: messages of this feature. Every key must exist in every language (a test checks).
+
+## Search
+search-title = Search
+search-results-title = Results for “{ $query }”
+search-results-count = { $count ->
+    [one] 1 result
+   *[other] { $count } results
+}
+search-empty-title = Nothing matched “{ $query }”.
+search-empty-body = Try fewer or different words, or start from one of the tasks below.
+search-suggestions-heading = Popular tasks
+search-kind-task = Task

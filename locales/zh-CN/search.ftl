@@ -1,0 +1,10 @@
+# search：本功能的消息。每个键必须在所有语言中都存在（有测试检查）。
+
+## Search
+search-title = 搜索
+search-results-title = “{ $query }”的搜索结果
+search-results-count = 共 { $count } 条结果
+search-empty-title = 没有找到与“{ $query }”相关的内容。
+search-empty-body = 请换个说法或减少关键词，也可以从下面的常用服务开始。
+search-suggestions-heading = 常用服务
+search-kind-task = 服务
