@@ -10,3 +10,4 @@ login-error-invalid = The email address or password is incorrect. Check them and
 login-error-missing = Enter both your email address and your password.
 login-error-locked = Too many sign-in attempts. Please wait a few minutes, then try again.
 login-demo-note = Demo users are printed in the server log when the server is started with
+login-error-second-factor = This account needs a second sign-in step that is not set up on this portal. Please contact support.

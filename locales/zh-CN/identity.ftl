@@ -10,3 +10,4 @@ login-error-invalid = 邮箱或密码不正确，请检查后重试。
 login-error-missing = 请输入邮箱和密码。
 login-error-locked = 登录尝试次数过多，请等待几分钟后再试。
 login-demo-note = 演示账户会输出在服务器日志中，启动参数为
+login-error-second-factor = 此账户需要第二步验证，但本门户尚未启用该验证方式。请联系支持人员。

@@ -165,10 +165,10 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     let mut report = DemoReport::default();
     for d in DEMO_USERS {
         let email = Email::parse("email", d.email).map_err(portico_core::ValidationErrors::from)?;
-        let user = match users::find_user_by_email(conn, &email).await? {
+        let user_id = match users::find_user_by_email(conn, &email).await? {
             Some(u) => {
                 report.users_present += 1;
-                u
+                u.id
             }
             None => match add_user(
                 app,
@@ -184,7 +184,7 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
             {
                 Ok(u) => {
                     report.users_created += 1;
-                    u
+                    u.id
                 }
                 // Another node created it between our check and insert.
                 Err(AppError::Conflict { .. }) => {
@@ -196,7 +196,7 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
         };
         if d.role == Role::Customer {
             let manager = d.email.starts_with("emma");
-            organizations::add_member(conn, org.id, user.id, manager, now).await?;
+            organizations::add_member(conn, org.id, user_id, manager, now).await?;
         }
     }
     Ok(report)

@@ -11,6 +11,7 @@ pub mod portal;
 pub mod search;
 mod state;
 pub mod tx;
+pub mod viewer;
 
 pub use error::AppError;
 pub use state::{App, AppSettings};

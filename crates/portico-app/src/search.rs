@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use portico_core::{Locale, Role};
+use portico_core::Locale;
 use portico_search::{Audience, Change, FollowState, SearchDoc, SearchIndex, SearchQuery};
 pub use portico_search::{Hit, SearchResults};
 use portico_storage::outbox::{self, OutboxEntry};
@@ -131,23 +131,12 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Which audiences a viewer (`None`: signed out) belongs to.
-pub fn audiences_for(viewer: Option<Role>) -> Vec<Audience> {
-    match viewer {
-        None => vec![Audience::Public],
-        Some(Role::Customer) => vec![Audience::Public, Audience::Customers],
-        Some(Role::Agent | Role::Admin) => {
-            vec![Audience::Public, Audience::Customers, Audience::Staff]
-        }
-    }
-}
-
-/// Searches every kind and language the viewer (`None`: signed out) may see. The words may be in any
+/// Searches every kind and language the viewer may see. The words may be in any
 /// language the content is written in ("refund" and "退款" find the same task); each thing is listed
 /// once, in `locale` when it has a version in it.
 pub async fn search(
     app: &App,
-    viewer: Option<Role>,
+    viewer: &crate::viewer::Viewer,
     locale: Locale,
     query: &str,
     limit: usize,
@@ -160,7 +149,7 @@ pub async fn search(
         });
     }
     let index = state_of(app)?.index.clone();
-    let audiences = audiences_for(viewer);
+    let audiences = viewer.audiences();
     blocking(move || {
         let mut res = index.search(&SearchQuery {
             text: &text,

@@ -12,5 +12,5 @@ pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use email::Email;
 pub use error::{FieldError, ValidationErrors};
 pub use locale::Locale;
-pub use role::{Permission, Role};
+pub use role::{Permission, Role, Scope, UserStatus};
 pub use text::Localized;

@@ -27,6 +27,98 @@ pub enum Permission {
     Administer,
 }
 
+/// What an API token may be limited to. A token without scopes acts with all of its user's permissions;
+/// a token with scopes acts with the permissions its user has AND one of its scopes grants. Features add
+/// scopes as they land; names are part of the public API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Use the portal as its user would: read what they may read, act on their own things.
+    #[serde(rename = "portal")]
+    Portal,
+    /// Work on other people's requests (agents).
+    #[serde(rename = "queue")]
+    Queue,
+    /// Read operational state.
+    #[serde(rename = "operations")]
+    Operations,
+    /// Administer users, roles and settings.
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+/// Returned when a scope name is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope `{0}`: expected one of portal, queue, operations, admin")]
+pub struct UnknownScope(pub String);
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Portal, Scope::Queue, Scope::Operations, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Portal => "portal",
+            Scope::Queue => "queue",
+            Scope::Operations => "operations",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Whether a token limited to this scope may use permission `p` (its user must also have it).
+    pub fn grants(self, p: Permission) -> bool {
+        matches!(
+            (self, p),
+            (Scope::Portal, Permission::UsePortal)
+                | (Scope::Queue, Permission::WorkQueue)
+                | (Scope::Operations, Permission::ViewOperations)
+                | (Scope::Admin, Permission::Administer)
+        )
+    }
+}
+
+impl FromStr for Scope {
+    type Err = UnknownScope;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|sc| sc.as_str() == s.trim())
+            .ok_or_else(|| UnknownScope(s.chars().take(40).collect()))
+    }
+}
+
+/// Whether an account may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    /// Switched off by an administrator: cannot sign in; its sessions and tokens stop working.
+    Deactivated,
+}
+
+/// Returned when a stored or submitted status is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status `{0}`: expected active or deactivated")]
+pub struct UnknownStatus(pub String);
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        }
+    }
+}
+
+impl FromStr for UserStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "active" => Ok(UserStatus::Active),
+            "deactivated" => Ok(UserStatus::Deactivated),
+            other => Err(UnknownStatus(other.chars().take(40).collect())),
+        }
+    }
+}
+
 /// Returned when a role name is not one of customer, agent, admin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown role `{0}`: expected customer, agent or admin")]
@@ -86,5 +178,21 @@ mod tests {
         assert!(Role::Admin.has(Permission::Administer));
         assert_eq!("Agent".parse::<Role>(), Ok(Role::Agent));
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn scopes_grant_only_their_permission() {
+        assert!(Scope::Portal.grants(Permission::UsePortal));
+        assert!(!Scope::Portal.grants(Permission::Administer));
+        assert!(Scope::Admin.grants(Permission::Administer));
+        for s in Scope::ALL {
+            assert_eq!(s.as_str().parse::<Scope>(), Ok(s));
+        }
+        assert!("root".parse::<Scope>().is_err());
+        assert_eq!(
+            "deactivated".parse::<UserStatus>(),
+            Ok(UserStatus::Deactivated)
+        );
+        assert!("banned".parse::<UserStatus>().is_err());
     }
 }

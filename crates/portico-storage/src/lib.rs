@@ -3,6 +3,7 @@
 //! subset both engines share (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the few places where the
 //! engines differ live in [`dialect`].
 
+pub mod api_tokens;
 pub mod backup;
 pub mod db;
 pub mod dialect;

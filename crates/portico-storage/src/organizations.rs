@@ -68,6 +68,36 @@ pub async fn add_member(
     Ok(())
 }
 
+/// One organisation a user belongs to, and what the membership allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    pub organization_id: i64,
+    /// Sees every request of the organisation, not only their own.
+    pub can_see_all: bool,
+}
+
+/// The memberships of a user, by organisation id.
+pub async fn list_memberships_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<Membership>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT organization_id, can_see_all FROM memberships WHERE user_id = $1 ORDER BY organization_id",
+            [user_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Membership {
+                organization_id: row.try_get("", "organization_id")?,
+                can_see_all: row.try_get("", "can_see_all")?,
+            })
+        })
+        .collect()
+}
+
 /// The organisations a user belongs to, by name.
 pub async fn list_organizations_of_user(
     conn: &impl ConnectionTrait,

@@ -1,6 +1,6 @@
 //! The `users` table. Inputs arrive as domain types, so only valid e-mails, roles and locales are stored.
 
-use portico_core::{Email, Locale, Role, Timestamp};
+use portico_core::{Email, Locale, Role, Timestamp, UserStatus};
 use sea_orm::{ConnectionTrait, QueryResult};
 
 use crate::dialect::stmt;
@@ -15,7 +15,7 @@ pub struct User {
     pub locale: Locale,
     pub role: Role,
     pub password_hash: Option<String>,
-    pub status: String,
+    pub status: UserStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -35,6 +35,7 @@ const COLUMNS: &str =
 pub(crate) fn decode(row: &QueryResult) -> Result<User> {
     let locale: String = row.try_get("", "locale")?;
     let role: String = row.try_get("", "role")?;
+    let status: String = row.try_get("", "status")?;
     Ok(User {
         id: row.try_get("", "id")?,
         email: row.try_get("", "email")?,
@@ -46,7 +47,9 @@ pub(crate) fn decode(row: &QueryResult) -> Result<User> {
             .parse()
             .map_err(|e| StorageError::Corrupt(format!("users.role: {e}")))?,
         password_hash: row.try_get("", "password_hash")?,
-        status: row.try_get("", "status")?,
+        status: status
+            .parse()
+            .map_err(|e| StorageError::Corrupt(format!("users.status: {e}")))?,
         created_at: Timestamp(row.try_get("", "created_at")?),
         updated_at: Timestamp(row.try_get("", "updated_at")?),
     })

@@ -66,7 +66,11 @@ impl Problem {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Finished;
 
-pub(crate) fn problem_response(status: StatusCode, p: &Problem, retry_after: Option<u64>) -> Response {
+pub(crate) fn problem_response(
+    status: StatusCode,
+    p: &Problem,
+    retry_after: Option<u64>,
+) -> Response {
     let body = serde_json::to_vec(p).unwrap_or_default();
     let mut res = (
         status,

@@ -39,7 +39,7 @@ fn page_keys(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-fn is_api_path(path: &str) -> bool {
+pub(crate) fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
@@ -142,4 +142,3 @@ pub async fn error_pages(State(state): State<WebState>, req: Request, next: Next
     out.extensions_mut().insert(Finished);
     out
 }
-

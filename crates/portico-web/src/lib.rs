@@ -13,6 +13,7 @@ pub mod ops;
 pub mod request_id;
 pub mod security;
 pub mod session;
+pub mod viewer;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -105,14 +106,14 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
     };
 
     let sessions = SessionManagerLayer::new(portico_app::ops::session_store(&app))
-    .with_name(session_cookie_name(config.secure_cookies))
-    .with_secure(config.secure_cookies)
-    .with_http_only(true)
-    .with_same_site(SameSite::Lax)
-    .with_path("/")
-    .with_expiry(Expiry::OnInactivity(
-        time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::days(14)),
-    ));
+        .with_name(session_cookie_name(config.secure_cookies))
+        .with_secure(config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::days(14)),
+        ));
 
     let pages = html::routes()
         .route("/static/{file}", get(assets::static_file))
@@ -124,6 +125,8 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         .fallback(error::not_found)
         .route_layer(from_fn(metrics::label_route))
         .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), session::complete_session_cookies))
+        .layer(from_fn_with_state(state.clone(), session::personal_no_store))
         .layer(from_fn_with_state(state.clone(), security::cross_site_check))
         .layer(from_fn(error::catch_panic))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))

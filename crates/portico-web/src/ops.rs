@@ -55,7 +55,9 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>) {
     let started = state.ready.load(Ordering::Acquire);
     // Details stay in the log: this endpoint is public.
-    let db = match tokio::time::timeout(Duration::from_secs(2), portico_app::ops::ping(&state.app)).await {
+    let db = match tokio::time::timeout(Duration::from_secs(2), portico_app::ops::ping(&state.app))
+        .await
+    {
         Ok(Ok(())) => Check {
             name: "database".into(),
             ok: true,

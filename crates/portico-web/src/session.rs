@@ -1,13 +1,20 @@
-//! The signed-in user of a browser session, shared by pages and the API.
+//! Browser sessions: the viewer behind a session, starting and ending one, and the details browsers
+//! are strict about.
 //!
 //! Sessions expire after a period without visits. tower-sessions only saves (and so only extends) a
 //! session that changed, so a visit records the day it was seen; that changes the session at most once
 //! a day, keeping an active visitor signed in without a write on every request.
 
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use portico_app::ops::USER_ID_KEY;
+use portico_app::viewer::Viewer;
 use portico_app::{App, AppError};
-use portico_storage::sessions::USER_ID_KEY;
-use portico_storage::users::User;
 use tower_sessions::Session;
+
+use crate::WebState;
 
 const SEEN_DAY_KEY: &str = "seen_day";
 
@@ -15,13 +22,13 @@ fn session_err(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))
 }
 
-/// The active user signed in on this session, if any; extends the session's life once a day.
-pub async fn signed_in_user(session: &Session, app: &App) -> Result<Option<User>, AppError> {
+/// The viewer signed in on this session (anonymous if none); extends the session's life once a day.
+pub async fn session_viewer(session: &Session, app: &App) -> Result<Viewer, AppError> {
     let Some(id) = session.get::<i64>(USER_ID_KEY).await.map_err(session_err)? else {
-        return Ok(None);
+        return Ok(Viewer::anonymous());
     };
-    let user = portico_app::identity::find_active_user(app, id).await?;
-    if user.is_some() {
+    let viewer = portico_app::identity::viewer_for_session(app, id).await?;
+    if viewer.is_signed_in() {
         let today = app.now().millis() / 86_400_000;
         if session
             .get::<i64>(SEEN_DAY_KEY)
@@ -34,6 +41,94 @@ pub async fn signed_in_user(session: &Session, app: &App) -> Result<Option<User>
                 .await
                 .map_err(session_err)?;
         }
+    } else {
+        // The account is gone or deactivated: end the session rather than carry it around.
+        session.flush().await.map_err(session_err)?;
     }
-    Ok(user)
+    Ok(viewer)
+}
+
+/// Rotates the session id (no fixation) and records the user.
+pub async fn start_session(session: &Session, user_id: i64) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_err)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(session_err)
+}
+
+/// Ends the session: the row is deleted and the browser told to drop the cookie.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_err)
+}
+
+/// Middleware (outside the session layer): tower-sessions builds the cookie that removes a session from
+/// the cookie the browser sent, which carries only name and value, so the removal lacks `Secure`,
+/// `HttpOnly` and `SameSite`. Browsers ignore a `__Host-` cookie without `Secure`, so the dead cookie
+/// would stay and be sent forever. This completes every session cookie the layer sets.
+pub async fn complete_session_cookies(
+    State(state): State<WebState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let name = crate::session_cookie_name(state.config.secure_cookies);
+    let prefix = format!("{name}=");
+    let fixed: Vec<HeaderValue> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| match v.to_str() {
+            Ok(s) if s.starts_with(&prefix) => {
+                let lower = s.to_ascii_lowercase();
+                let mut out = s.to_string();
+                if state.config.secure_cookies && !lower.contains("; secure") {
+                    out.push_str("; Secure");
+                }
+                if !lower.contains("; httponly") {
+                    out.push_str("; HttpOnly");
+                }
+                if !lower.contains("; samesite") {
+                    out.push_str("; SameSite=Lax");
+                }
+                HeaderValue::from_str(&out).unwrap_or_else(|_| v.clone())
+            }
+            _ => v.clone(),
+        })
+        .collect();
+    if !fixed.is_empty() {
+        res.headers_mut().remove(header::SET_COOKIE);
+        for v in fixed {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Middleware: responses for a caller who sent credentials (a session cookie or a bearer token), and
+/// responses that set a cookie, are personal: no shared cache or browser history may keep them.
+/// Responses that chose their own caching (static assets) are left alone.
+pub async fn personal_no_store(
+    State(state): State<WebState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let name = crate::session_cookie_name(state.config.secure_cookies);
+    let credentials = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|kv| kv.trim().split_once('=').is_some_and(|(k, _)| k == name));
+    let mut res = next.run(req).await;
+    let sets_cookie = res.headers().contains_key(header::SET_COOKIE);
+    if (credentials || sets_cookie) && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    res
 }

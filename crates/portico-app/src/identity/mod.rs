@@ -1,14 +1,16 @@
 //! Accounts: creating users and signing in. Passwords are hashed in [`password`].
 
 pub mod password;
+pub mod tokens;
 
 pub use password::{
     MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, check_password_policy, hash_password, verify_password,
 };
 
-use portico_core::{Email, FieldError, Locale, Role, ValidationErrors};
-use portico_storage::users::{self, NewUser, User};
+use portico_core::{Email, FieldError, Locale, Permission, Role, UserStatus, ValidationErrors};
+use portico_storage::users::{self, NewUser};
 
+pub use crate::viewer::{Account, Actor, Credential, Viewer};
 use crate::{App, AppError};
 
 pub const MAX_NAME_CHARS: usize = 120;
@@ -47,7 +49,7 @@ pub struct AddUser<'a> {
 }
 
 /// Creates a user. Every invalid field is reported at once; a taken e-mail is a conflict on `email`.
-pub async fn add_user(app: &App, input: AddUser<'_>) -> Result<User, AppError> {
+pub async fn add_user(app: &App, input: AddUser<'_>) -> Result<Account, AppError> {
     let mut errors = Vec::new();
     let email = Email::parse("email", input.email)
         .map_err(|e| errors.push(e))
@@ -75,15 +77,73 @@ pub async fn add_user(app: &App, input: AddUser<'_>) -> Result<User, AppError> {
     )
     .await?;
     tracing::info!(user_id = user.id, role = %user.role, "user created");
-    Ok(user)
+    Ok(user.into())
 }
 
-/// Checks e-mail and password. Unknown e-mail and wrong password give the same answer in similar time.
-pub async fn authenticate(app: &App, email: &str, password: &str) -> Result<User, AppError> {
+/// What a sign-in attempt came to. Both edges (page and API) answer from this one decision, so they
+/// cannot drift; the second-factor step is added here, in one place.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Credentials are right and nothing more is needed: start a session (or issue a token).
+    SignedIn(Account),
+    /// Credentials are right, but the account needs a second factor by one of these methods before it
+    /// is signed in.
+    NeedsSecondFactor {
+        account_id: i64,
+        methods: Vec<SecondFactor>,
+    },
+    /// Too many recent attempts: try again after this many seconds.
+    Throttled { retry_after_secs: u64 },
+    /// Wrong e-mail or password, or an account that cannot sign in: the same answer for each, so
+    /// nobody learns which addresses exist.
+    Refused,
+}
+
+/// A second sign-in factor an account can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactor {
+    Totp,
+    Passkey,
+    EmailCode,
+}
+
+impl SecondFactor {
+    /// The name used in the API (`"methods": ["totp", ...]`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecondFactor::Totp => "totp",
+            SecondFactor::Passkey => "passkey",
+            SecondFactor::EmailCode => "email_code",
+        }
+    }
+}
+
+/// Decides a sign-in with e-mail and password. Empty fields are invalid input (422 naming each field);
+/// an unknown e-mail, a wrong password and a deactivated account are all [`SignIn::Refused`], in
+/// about the same time (the password is always hashed).
+pub async fn sign_in(app: &App, email: &str, password: &str) -> Result<SignIn, AppError> {
+    let mut missing = Vec::new();
+    if email.trim().is_empty() {
+        missing.push(FieldError::new(
+            "email",
+            "required",
+            "enter your e-mail address",
+        ));
+    }
+    if password.is_empty() {
+        missing.push(FieldError::new(
+            "password",
+            "required",
+            "enter your password",
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(ValidationErrors(missing).into());
+    }
     let Ok(email) = Email::parse("email", email) else {
         // Still spend the hashing time, so malformed and unknown addresses are indistinguishable.
         verify_password(password, None).await?;
-        return Err(AppError::Unauthenticated);
+        return Ok(SignIn::Refused);
     };
     let user = users::find_user_by_email(app.db().conn(), &email).await?;
     let ok = verify_password(
@@ -91,17 +151,75 @@ pub async fn authenticate(app: &App, email: &str, password: &str) -> Result<User
         user.as_ref().and_then(|u| u.password_hash.as_deref()),
     )
     .await?;
-    match user {
-        Some(u) if ok && u.status == "active" => Ok(u),
-        _ => Err(AppError::Unauthenticated),
-    }
+    Ok(match user {
+        Some(u) if ok && u.status == UserStatus::Active => SignIn::SignedIn(u.into()),
+        _ => SignIn::Refused,
+    })
 }
 
-/// The user with this id if the account is active (a session of a removed account is worthless).
-pub async fn find_active_user(app: &App, id: i64) -> Result<Option<User>, AppError> {
-    Ok(users::find_user_by_id(app.db().conn(), id)
+/// The viewer behind a browser session that names `user_id`: anonymous when the account is gone or
+/// deactivated (its sessions stop working at once).
+pub async fn viewer_for_session(app: &App, user_id: i64) -> Result<Viewer, AppError> {
+    let Some(user) = users::find_user_by_id(app.db().conn(), user_id).await? else {
+        return Ok(Viewer::anonymous());
+    };
+    if user.status != UserStatus::Active {
+        return Ok(Viewer::anonymous());
+    }
+    let memberships =
+        portico_storage::organizations::list_memberships_of_user(app.db().conn(), user.id).await?;
+    Ok(Viewer::signed_in(Actor {
+        account: user.into(),
+        memberships,
+        credential: Credential::Session,
+    }))
+}
+
+/// The viewer behind `Authorization: Bearer <secret>`. An unknown, expired or malformed token, or one
+/// whose account is deactivated, is 401: a caller who sent a token wants to be someone, and silently
+/// treating them as anonymous would hide the mistake.
+pub async fn viewer_for_token(app: &App, secret: &str) -> Result<Viewer, AppError> {
+    if !tokens::looks_like_token(secret) {
+        return Err(AppError::Unauthenticated);
+    }
+    let now = app.now();
+    let conn = app.db().conn();
+    let Some(token) =
+        portico_storage::api_tokens::find_live_token_by_hash(conn, &tokens::digest(secret), now)
+            .await?
+    else {
+        return Err(AppError::Unauthenticated);
+    };
+    let user = users::find_user_by_id(conn, token.user_id)
         .await?
-        .filter(|u| u.status == "active"))
+        .filter(|u| u.status == UserStatus::Active)
+        .ok_or(AppError::Unauthenticated)?;
+    if token
+        .last_used_at
+        .is_none_or(|t| now.millis() - t.millis() > tokens::LAST_USED_GRANULARITY_MS)
+    {
+        portico_storage::api_tokens::update_token_last_used(conn, token.id, now).await?;
+    }
+    let memberships =
+        portico_storage::organizations::list_memberships_of_user(conn, user.id).await?;
+    Ok(Viewer::signed_in(Actor {
+        account: user.into(),
+        memberships,
+        credential: Credential::Token {
+            id: token.id,
+            scopes: token.scopes,
+        },
+    }))
+}
+
+/// A user's public profile: the user themself, or someone who works the queue (agents see the people
+/// whose requests they handle); anyone else is told it does not exist.
+pub async fn find_account(app: &App, viewer: &Viewer, id: i64) -> Result<Account, AppError> {
+    viewer.require_own_or(id, Permission::WorkQueue)?;
+    users::find_user_by_id(app.db().conn(), id)
+        .await?
+        .map(Account::from)
+        .ok_or(AppError::NotFound)
 }
 
 #[cfg(test)]

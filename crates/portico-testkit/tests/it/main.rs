@@ -17,3 +17,4 @@ mod ops;
 mod pages;
 mod search;
 mod storage;
+mod viewer;

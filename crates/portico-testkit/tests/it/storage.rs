@@ -8,7 +8,8 @@ use portico_app::{App, AppError};
 use portico_core::{Locale, Role, SystemClock};
 use portico_storage::{DatabaseUrl, Db, DbConfig, users};
 use portico_testkit::{
-    DbKind, TestDb, TestOptions, both, portico_app, portico_core, portico_storage, test_settings,
+    DbKind, TestDb, TestOptions, both, portico_app, portico_core, portico_storage, postgres_only,
+    sqlite_only, test_settings,
 };
 use sea_orm::ConnectionTrait;
 
@@ -19,9 +20,6 @@ async fn open(db: &TestDb, exclusive: bool) -> Result<Db, portico_storage::Stora
 }
 
 async fn sqlite_runs_with_durable_settings(kind: DbKind) {
-    if kind != DbKind::Sqlite {
-        return;
-    }
     let Some(tdb) = TestDb::create(kind).await else {
         return;
     };
@@ -66,9 +64,6 @@ async fn sqlite_runs_with_durable_settings(kind: DbKind) {
 }
 
 async fn second_node_on_sqlite_is_refused(kind: DbKind) {
-    if kind != DbKind::Sqlite {
-        return;
-    }
     let Some(tdb) = TestDb::create(kind).await else {
         return;
     };
@@ -207,9 +202,7 @@ async fn demo_content_loads_once(kind: DbKind) {
 }
 
 async fn nodes_starting_together_migrate_once(kind: DbKind) {
-    if kind != DbKind::Postgres {
-        return; // SQLite has one node; its lock file keeps a second one out
-    }
+    // SQLite has one node; its lock file keeps a second one out
     let Some(tdb) = TestDb::create(kind).await else {
         return;
     };
@@ -228,9 +221,6 @@ async fn nodes_starting_together_migrate_once(kind: DbKind) {
 }
 
 both!(
-    nodes_starting_together_migrate_once,
-    sqlite_runs_with_durable_settings,
-    second_node_on_sqlite_is_refused,
     acknowledged_writes_survive_a_restart,
     duplicate_email_is_a_conflict_on_email,
     demo_content_loads_once
@@ -304,3 +294,6 @@ async fn a_change_its_jobs_and_outbox_rows_commit_together(kind: DbKind) {
 }
 
 both!(a_change_its_jobs_and_outbox_rows_commit_together);
+sqlite_only!(sqlite_runs_with_durable_settings);
+sqlite_only!(second_node_on_sqlite_is_refused);
+postgres_only!(nodes_starting_together_migrate_once);

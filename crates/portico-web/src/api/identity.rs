@@ -1,9 +1,11 @@
-//! Signing in and out through the API, and the current user.
+//! Signing in and out through the API, the current user, and user profiles.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use portico_app::AppError;
+use portico_app::identity::{Account, SignIn};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -11,7 +13,8 @@ use utoipa::ToSchema;
 use super::json::ApiJson;
 use crate::WebState;
 use crate::error::{ApiError, Problem};
-use crate::html::identity::start_session;
+use crate::session::{end_session, start_session};
+use crate::viewer::CurrentViewer;
 
 /// This feature's API routes.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
@@ -20,9 +23,12 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(user_show))
 }
 
+/// E-mail and password.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(title = "Credentials")]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -38,52 +44,75 @@ pub struct Me {
     pub roles: Vec<String>,
 }
 
+impl From<&Account> for Me {
+    fn from(a: &Account) -> Self {
+        Me {
+            id: a.id,
+            email: a.email.clone(),
+            name: a.name.clone(),
+            locale: a.locale.as_str().into(),
+            roles: vec![a.role.as_str().into()],
+        }
+    }
+}
+
+/// Signed in: the user (and the session cookie).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
     pub user: Me,
 }
 
-fn me_from(u: &portico_storage::users::User) -> Me {
-    Me {
-        id: u.id,
-        email: u.email.clone(),
-        name: u.name.clone(),
-        locale: u.locale.as_str().into(),
-        roles: vec![u.role.as_str().into()],
-    }
+/// Credentials were right, and a second factor is needed to finish signing in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaRequired {
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// The methods the account can use: `totp`, `passkey`, `email_code`.
+    pub methods: Vec<String>,
 }
 
 /// Sign in with e-mail and password.
 ///
-/// Sets the session cookie. Wrong e-mail and wrong password get the same 401.
+/// Sets the session cookie. Wrong e-mail and wrong password get the same 401; empty fields are 422.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", operation_id = "auth_login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 200, description = "Signed in, or a second factor is needed (`mfa_required`)", body = LoginResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or has the wrong type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing, empty or has the wrong type", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     State(state): State<WebState>,
     session: Session,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let user = portico_app::identity::authenticate(&state.app, &req.email, &req.password).await?;
-    start_session(&session, user.id).await?;
-    Ok(Json(LoginResponse {
-        user: me_from(&user),
-    }))
+) -> Result<Response, ApiError> {
+    match portico_app::identity::sign_in(&state.app, &req.email, &req.password).await? {
+        SignIn::SignedIn(account) => {
+            start_session(&session, account.id).await?;
+            Ok(Json(LoginResponse {
+                user: Me::from(&account),
+            })
+            .into_response())
+        }
+        SignIn::NeedsSecondFactor { methods, .. } => Ok(Json(MfaRequired {
+            mfa_required: true,
+            methods: methods.iter().map(|m| m.as_str().to_string()).collect(),
+        })
+        .into_response()),
+        SignIn::Throttled { retry_after_secs } => {
+            Err(AppError::RateLimited { retry_after_secs }.into())
+        }
+        SignIn::Refused => Err(AppError::Unauthenticated.into()),
+    }
 }
 
 /// Sign out (ends the session).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "identity", operation_id = "auth_logout",
     responses((status = 204, description = "Signed out")))]
 pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
-    session
-        .flush()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    end_session(&session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,10 +120,42 @@ pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity", operation_id = "me_show",
     responses(
         (status = 200, description = "The current user", body = Me),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in, or the bearer token is not valid", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(State(state): State<WebState>, session: Session) -> Result<Json<Me>, ApiError> {
-    let user = crate::session::signed_in_user(&session, &state.app).await?;
-    user.map(|u| Json(me_from(&u)))
-        .ok_or(ApiError(AppError::Unauthenticated))
+pub async fn me(viewer: CurrentViewer) -> Result<Json<Me>, ApiError> {
+    Ok(Json(Me::from(viewer.require_signed_in()?)))
+}
+
+/// A user as others see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserProfile {
+    pub id: i64,
+    pub name: String,
+    pub locale: String,
+    pub roles: Vec<String>,
+}
+
+/// A user's profile.
+///
+/// Callers see their own profile; agents and administrators see anyone's. Anyone else gets 404, as if
+/// the user did not exist.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity", operation_id = "user_show",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = UserProfile),
+        (status = 401, description = "Not signed in, or the bearer token is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn user_show(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    Path(id): Path<i64>,
+) -> Result<Json<UserProfile>, ApiError> {
+    let a = portico_app::identity::find_account(&state.app, &viewer, id).await?;
+    Ok(Json(UserProfile {
+        id: a.id,
+        name: a.name,
+        locale: a.locale.as_str().into(),
+        roles: vec![a.role.as_str().into()],
+    }))
 }

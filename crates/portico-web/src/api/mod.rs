@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Routes are registered only through utoipa-axum's `routes!`, so the
 //! OpenAPI document is generated from the same code that routes requests and cannot drift from it.
 
+pub mod admin;
 pub mod identity;
 pub mod json;
 pub mod portal;
@@ -25,6 +26,7 @@ Authenticate with the session cookie (browser) or `Authorization: Bearer <token>
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "portal", description = "The portal's public identity"),
         (name = "identity", description = "Signing in and the current user"),
+        (name = "admin", description = "Administration (needs the matching permission)"),
     )
 )]
 struct ApiDoc;
@@ -37,4 +39,5 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(portal::routes())
         .merge(search::routes())
         .merge(identity::routes())
+        .merge(admin::routes())
 }

@@ -66,7 +66,7 @@ pub struct SearchResponse {
 pub async fn search(
     State(state): State<WebState>,
     Lang(locale): Lang,
-    session: tower_sessions::Session,
+    viewer: crate::viewer::CurrentViewer,
     axum::extract::Query(p): axum::extract::Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let limit = p.limit.unwrap_or(20);
@@ -78,11 +78,8 @@ pub async fn search(
         )
         .into());
     }
-    let viewer = crate::session::signed_in_user(&session, &state.app)
-        .await?
-        .map(|u| u.role);
     let found =
-        portico_app::search::search(&state.app, viewer, locale, &p.q, limit as usize).await?;
+        portico_app::search::search(&state.app, &viewer, locale, &p.q, limit as usize).await?;
     Ok(Json(SearchResponse {
         items: found
             .hits

@@ -20,14 +20,15 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
+use portico_app::viewer::Viewer;
 use portico_core::Locale;
-use tower_sessions::Session;
 
 use crate::WebState;
 use crate::assets::asset_url;
 use crate::error::HtmlError;
 use crate::i18n;
 use crate::request_id::RequestId;
+use crate::viewer::CurrentViewer;
 
 /// The signed-in user as the layout shows them.
 #[derive(Debug, Clone)]
@@ -46,6 +47,8 @@ pub struct PageContext {
     /// Current path and query, for the language switcher's `next`.
     pub path: String,
     pub user: Option<SessionUser>,
+    /// Who is asking, for handlers that authorise.
+    pub viewer: Viewer,
     pub request_id: String,
     pub demo: bool,
 }
@@ -58,6 +61,7 @@ impl PageContext {
             org_name: portico_app::portal::default_name(lang).to_string(),
             path,
             user: None,
+            viewer: Viewer::anonymous(),
             request_id,
             demo: state.app.settings().demo,
         }
@@ -111,25 +115,19 @@ impl FromRequestParts<WebState> for PageContext {
             .unwrap_or_else(|| "/".into());
         let mut ctx = PageContext::minimal(state, lang, request_id, path);
         ctx.org_name = portico_app::portal::portal_name(&state.app, lang).await?;
-        if let Ok(session) = Session::from_request_parts(parts, state).await {
-            ctx.user = current_user(&session, state).await?;
-        }
+        let viewer = CurrentViewer::from_request_parts(parts, state)
+            .await
+            .map_err(|r| HtmlError(r.into_error()))?
+            .0;
+        ctx.user = viewer.account().map(|a| SessionUser {
+            id: a.id,
+            name: a.name.clone(),
+            email: a.email.clone(),
+            role: a.role,
+        });
+        ctx.viewer = viewer;
         Ok(ctx)
     }
-}
-
-/// The user signed in on this session, if any.
-pub async fn current_user(
-    session: &Session,
-    state: &WebState,
-) -> Result<Option<SessionUser>, HtmlError> {
-    let user = crate::session::signed_in_user(session, &state.app).await?;
-    Ok(user.map(|u| SessionUser {
-        id: u.id,
-        name: u.name,
-        email: u.email,
-        role: u.role,
-    }))
 }
 
 /// Renders a template with a status; a template error is logged and answered with a bare 500.

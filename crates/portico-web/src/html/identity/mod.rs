@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use portico_app::AppError;
-use portico_app::identity::authenticate;
+use portico_app::identity::{SignIn, sign_in};
 use portico_core::Locale;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -15,6 +15,7 @@ use super::{PageContext, render};
 use crate::WebState;
 use crate::error::HtmlError;
 use crate::i18n::{LANG_COOKIE, t};
+use crate::session::{end_session, start_session};
 
 /// This feature's pages.
 pub fn routes() -> axum::Router<WebState> {
@@ -87,8 +88,7 @@ pub async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HtmlError> {
     let next = safe_next(form.next.as_deref());
-    let fail = |page: PageContext, status: StatusCode, key: &str| {
-        let msg = t(page.lang, key);
+    let fail = |page: PageContext, status: StatusCode, msg: String| {
         let demo = page.demo;
         render(
             status,
@@ -101,49 +101,44 @@ pub async fn login_submit(
             },
         )
     };
-    if form.email.trim().is_empty() || form.password.is_empty() {
-        return Ok(fail(
-            page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "login-error-missing",
-        ));
-    }
-    match authenticate(&state.app, &form.email, &form.password).await {
-        Ok(user) => {
-            start_session(&session, user.id).await?;
+    let outcome = match sign_in(&state.app, &form.email, &form.password).await {
+        Ok(o) => o,
+        Err(AppError::Invalid(_)) => {
+            let msg = t(page.lang, "login-error-missing");
+            return Ok(fail(page, StatusCode::UNPROCESSABLE_ENTITY, msg));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match outcome {
+        SignIn::SignedIn(account) => {
+            start_session(&session, account.id).await?;
             let mut res = Redirect::to(&next).into_response();
-            set_lang_cookie(&mut res, user.locale, state.config.secure_cookies);
+            set_lang_cookie(&mut res, account.locale, state.config.secure_cookies);
             Ok(res)
         }
-        Err(AppError::Unauthenticated) => {
-            Ok(fail(page, StatusCode::UNAUTHORIZED, "login-error-invalid"))
+        SignIn::Refused => {
+            let msg = t(page.lang, "login-error-invalid");
+            Ok(fail(page, StatusCode::UNAUTHORIZED, msg))
         }
-        Err(AppError::RateLimited { .. }) => Ok(fail(
-            page,
-            StatusCode::TOO_MANY_REQUESTS,
-            "login-error-locked",
-        )),
-        Err(e) => Err(e.into()),
+        SignIn::Throttled { retry_after_secs } => {
+            let msg = t(page.lang, "login-error-locked");
+            let mut res = fail(page, StatusCode::TOO_MANY_REQUESTS, msg);
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
+        SignIn::NeedsSecondFactor { .. } => {
+            // No second factor can be enrolled yet, so none can be asked for; refuse rather than sign
+            // in on one factor.
+            let msg = t(page.lang, "login-error-second-factor");
+            Ok(fail(page, StatusCode::UNAUTHORIZED, msg))
+        }
     }
-}
-
-/// Rotates the session id (no fixation) and records the user.
-pub async fn start_session(session: &Session, user_id: i64) -> Result<(), AppError> {
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
-    session
-        .insert(portico_storage::sessions::USER_ID_KEY, user_id)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
 }
 
 pub async fn logout_submit(session: Session) -> Result<Response, HtmlError> {
-    session
-        .flush()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    end_session(&session).await?;
     Ok(Redirect::to("/").into_response())
 }
 

@@ -104,7 +104,7 @@ pub async fn search_show(
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, HtmlError> {
     let q = normalize_query(&query.q);
-    let viewer = page.user.as_ref().map(|u| u.role);
+    let viewer = &page.viewer;
     let found = portico_app::search::search(&state.app, viewer, page.lang, &q, 20).await?;
     let total = found.total;
     let results: Vec<ResultView> = found.hits.into_iter().map(ResultView::from).collect();
