@@ -7,6 +7,12 @@
 
 use crate::jobs::{CleanupPolicy, JobKinds, JobRegistry};
 use crate::mail::Mailer;
+use crate::portal::TaskSource;
+use crate::search::source::SearchSource;
+
+/// Every kind of searchable content: the search follower loads an outbox entry's documents from the
+/// source whose entity it names, and a rebuild takes every source's documents.
+pub static SEARCH_SOURCES: &[&dyn SearchSource] = &[&TaskSource];
 
 impl JobRegistry {
     /// The product's standard handlers and schedule: `cleanup` (hourly) and `mail.send`.
@@ -34,5 +40,15 @@ mod tests {
             .map(|p| (p.kind.as_str(), p.every))
             .collect();
         assert_eq!(periodic, [("cleanup", Duration::from_secs(3600))]);
+    }
+
+    #[test]
+    fn each_search_entity_has_one_source() {
+        let mut entities: Vec<&str> = SEARCH_SOURCES.iter().map(|s| s.entity()).collect();
+        let listed = entities.len();
+        entities.sort_unstable();
+        entities.dedup();
+        assert_eq!(entities.len(), listed, "{entities:?}");
+        assert!(entities.contains(&"task"));
     }
 }
