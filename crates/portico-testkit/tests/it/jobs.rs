@@ -77,12 +77,7 @@ async fn two_workers_never_run_the_same_job_twice(kind: DbKind) {
     let mut ids = Vec::new();
     for i in 0..300 {
         let job = NewJob::new("count", serde_json::json!({"n": i}), now);
-        ids.push(
-            store::enqueue(db.conn(), &job, now)
-                .await
-                .unwrap()
-                .unwrap(),
-        );
+        ids.push(store::enqueue(db.conn(), &job, now).await.unwrap().unwrap());
     }
     let runs: Runs = Arc::default();
     let registry = Arc::new(counting_registry(runs.clone()));
@@ -225,10 +220,7 @@ async fn unknown_kinds_wait_for_a_capable_node_and_unique_keys_dedupe(kind: DbKi
         .unwrap()
         .expect("first enqueue inserts");
     assert!(
-        store::enqueue(db.conn(), &a, now)
-            .await
-            .unwrap()
-            .is_none(),
+        store::enqueue(db.conn(), &a, now).await.unwrap().is_none(),
         "same key, no second job"
     );
     let orphan = store::enqueue(
@@ -359,10 +351,7 @@ async fn graceful_stop_hands_back_unfinished_jobs(kind: DbKind) {
         .await
         .expect("worker stops within its grace")
         .unwrap();
-    let s = store::find_job_state(db.conn(), id)
-        .await
-        .unwrap()
-        .unwrap();
+    let s = store::find_job_state(db.conn(), id).await.unwrap().unwrap();
     assert_eq!(s.status, "queued", "handed back for another worker");
     assert_eq!(s.attempts, 0, "an interrupted attempt is not counted");
     t.stop().await;
