@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod error;
+pub mod features;
 pub mod identity;
 pub mod jobs;
 pub mod mail;

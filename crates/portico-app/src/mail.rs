@@ -14,7 +14,7 @@ use portico_core::Timestamp;
 use portico_storage::jobs::NewJob;
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::JobContext;
+use crate::jobs::{JobContext, JobKinds, JobRegistry};
 
 pub const MAIL_JOB: &str = "mail.send";
 
@@ -145,8 +145,16 @@ impl Mailer {
     }
 }
 
+/// `mail.send`, delivered by this mailer.
+impl JobKinds for Mailer {
+    fn register_jobs(&self, r: &mut JobRegistry) {
+        let mailer = Arc::new(self.clone());
+        r.register(MAIL_JOB, move |ctx| Box::pin(run(ctx, mailer.clone())));
+    }
+}
+
 /// The `mail.send` job.
-pub(crate) async fn run(ctx: JobContext, mailer: Arc<Mailer>) -> anyhow::Result<()> {
+async fn run(ctx: JobContext, mailer: Arc<Mailer>) -> anyhow::Result<()> {
     let mail: OutgoingMail = serde_json::from_value(ctx.job.payload.clone())?;
     mailer.send(&mail, ctx.job.id).await
 }

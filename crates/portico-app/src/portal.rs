@@ -3,14 +3,20 @@
 //!
 //! Every page needs them, so they are cached in memory for a few seconds: a change made on this node
 //! is visible at once (writers call [`invalidate`]); other nodes see it within [`CACHE_TTL`].
+//!
+//! The task cards are searchable: [`TaskSource`] gives their documents to the search index, and a
+//! change to them writes an outbox entry with [`tasks_changed`].
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use portico_core::{Locale, Localized};
+use portico_search::{Audience, Change, SearchDoc};
+use portico_storage::outbox::OutboxOp;
 use portico_storage::settings;
 use serde::{Deserialize, Serialize};
 
+use crate::search::source::{SearchSource, SourceFuture};
 use crate::{App, AppError};
 
 pub const BRANDING_KEY: &str = "branding";
@@ -134,6 +140,69 @@ pub async fn portal_info(app: &App, locale: Locale) -> Result<PortalInfo, AppErr
             })
             .collect(),
     })
+}
+
+/// The search kind of the home-page task documents. Tasks are one setting, so they change as a whole:
+/// their outbox entries name `*` rather than one task.
+pub const TASK: &str = "task";
+const ALL_TASKS: &str = "*";
+
+/// Records, in the transaction that changes the home-page tasks, that their documents must be replaced.
+pub async fn tasks_changed(tx: &mut crate::Tx) -> Result<(), AppError> {
+    tx.outbox(TASK, ALL_TASKS, OutboxOp::Upsert)
+        .await
+        .map(|_| ())
+}
+
+/// The home-page tasks as search documents: one per task and language, visible to everyone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskSource;
+
+impl SearchSource for TaskSource {
+    fn entity(&self) -> &'static str {
+        TASK
+    }
+
+    fn load<'a>(&'a self, app: &'a App, _entity_id: &'a str) -> SourceFuture<'a, Option<Change>> {
+        // The entity id is always ALL_TASKS: the whole kind is replaced.
+        Box::pin(async move {
+            Ok(Some(Change::ReplaceKind {
+                entity: TASK.into(),
+                docs: task_docs(app).await?,
+            }))
+        })
+    }
+
+    fn all<'a>(&'a self, app: &'a App) -> SourceFuture<'a, Vec<SearchDoc>> {
+        Box::pin(task_docs(app))
+    }
+}
+
+async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
+    // Straight from the database: the settings cache may hold another node's older copy.
+    let tasks: Vec<HomeTask> = match settings::get_setting(app.db().conn(), HOME_TASKS_KEY).await? {
+        None => Vec::new(),
+        Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
+            // Written by another version: index nothing rather than fail every step, but say so.
+            tracing::warn!(error = %e, "home tasks setting unreadable; not indexing tasks");
+            Vec::new()
+        }),
+    };
+    let mut docs = Vec::new();
+    for t in tasks {
+        for (tag, title) in &t.title.0 {
+            docs.push(SearchDoc {
+                entity: TASK.into(),
+                entity_id: t.href.clone(),
+                locale: tag.clone(),
+                audience: Audience::Public,
+                title: title.clone(),
+                body: t.description.0.get(tag).cloned().unwrap_or_default(),
+                url: t.href.clone(),
+            });
+        }
+    }
+    Ok(docs)
 }
 
 /// Longest search query considered; longer input is cut, never rejected.

@@ -13,6 +13,10 @@
 //! again until they settle, so a late commit is not skipped unless its transaction stayed open for
 //! longer than that after writing the entry. On SQLite ids become visible in order and settle at once.
 //! Applying an entry twice is harmless: it reloads the current state.
+//!
+//! Each feature indexes its own kinds through a [`source::SearchSource`]; the follower finds the
+//! source for an entry's entity in [`SEARCH_SOURCES`] and skips (with a warning) entries of a kind no
+//! source claims.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use portico_core::Locale;
-use portico_search::{Audience, Change, FollowState, SearchDoc, SearchIndex, SearchQuery};
+use portico_search::{Change, FollowState, SearchDoc, SearchIndex, SearchQuery};
 pub use portico_search::{Hit, SearchResults};
 use portico_storage::outbox::{self, OutboxEntry};
 use portico_storage::settings;
@@ -28,8 +32,12 @@ use sea_orm::ConnectionTrait;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::portal::{HOME_TASKS_KEY, HomeTask};
+use crate::features::SEARCH_SOURCES;
 use crate::{App, AppError};
+
+pub mod source;
+
+use source::SearchSource;
 
 /// Entries younger than this (by the database's clock, PostgreSQL) may still have neighbours with lower
 /// ids in uncommitted transactions.
@@ -48,17 +56,8 @@ const BATCH: u32 = 500;
 /// The setting `portico reindex` bumps to make every node rebuild its index.
 pub const GENERATION_KEY: &str = "search_generation";
 
-/// The kind of the home-page task documents. Tasks are one setting, so they change as a whole: their
-/// outbox entries name `*` rather than one task.
-pub const TASK: &str = "task";
-const ALL_TASKS: &str = "*";
-
-/// Records, in the transaction that changes the home-page tasks, that their documents must be replaced.
-pub async fn tasks_changed(tx: &mut crate::Tx) -> Result<(), AppError> {
-    tx.outbox(TASK, ALL_TASKS, portico_storage::outbox::OutboxOp::Upsert)
-        .await
-        .map(|_| ())
-}
+/// Home-page tasks belong to the portal feature; this name stays for callers that reach it here.
+pub use crate::portal::tasks_changed;
 
 /// This node's index and its follower's progress.
 pub struct SearchState {
@@ -180,54 +179,36 @@ fn safe_url(url: String) -> String {
     }
 }
 
+/// The source that indexes `entity`, among the product's [`SEARCH_SOURCES`].
+fn source_for(entity: &str) -> Option<&'static dyn SearchSource> {
+    SEARCH_SOURCES
+        .iter()
+        .copied()
+        .find(|s| s.entity() == entity)
+}
+
 /// The documents of one thing, as they are now in the database (none when it is gone).
 async fn load_change(app: &App, entity: &str, entity_id: &str) -> Result<Option<Change>, AppError> {
-    match entity {
-        // `entity_id` is always ALL_TASKS.
-        TASK => Ok(Some(Change::ReplaceKind {
-            entity: TASK.into(),
-            docs: task_docs(app).await?,
-        })),
-        other => {
-            // Written by a newer version, or a kind whose feature was removed: nothing to index.
-            tracing::debug!(
-                entity = other,
+    match source_for(entity) {
+        Some(source) => source.load(app, entity_id).await,
+        None => {
+            // Written by a newer version, or a kind whose feature was removed: nothing to index, and
+            // no reason to hold up the entries after it.
+            tracing::warn!(
+                entity,
                 entity_id,
-                "search outbox entry of unknown kind"
+                "search outbox entry of unknown kind skipped"
             );
             Ok(None)
         }
     }
 }
 
-/// Every document, for a rebuild.
+/// Every document of every source, for a rebuild.
 async fn all_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
-    task_docs(app).await
-}
-
-async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
-    // Straight from the database: the settings cache may hold another node's older copy.
-    let tasks: Vec<HomeTask> = match settings::get_setting(app.db().conn(), HOME_TASKS_KEY).await? {
-        None => Vec::new(),
-        Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
-            // Written by another version: index nothing rather than fail every step, but say so.
-            tracing::warn!(error = %e, "home tasks setting unreadable; not indexing tasks");
-            Vec::new()
-        }),
-    };
     let mut docs = Vec::new();
-    for t in tasks {
-        for (tag, title) in &t.title.0 {
-            docs.push(SearchDoc {
-                entity: TASK.into(),
-                entity_id: t.href.clone(),
-                locale: tag.clone(),
-                audience: Audience::Public,
-                title: title.clone(),
-                body: t.description.0.get(tag).cloned().unwrap_or_default(),
-                url: t.href.clone(),
-            });
-        }
+    for source in SEARCH_SOURCES {
+        docs.extend(source.all(app).await?);
     }
     Ok(docs)
 }

@@ -1,9 +1,11 @@
 //! The periodic housekeeping job: removes expired sessions, finished jobs and search-outbox entries past
 //! their retention. Idempotent: running it twice deletes nothing more.
 
+use std::time::Duration;
+
 use portico_storage::{jobs, outbox, sessions};
 
-use super::JobContext;
+use super::{JobContext, JobKinds, JobRegistry};
 
 pub const CLEANUP_JOB: &str = "cleanup";
 
@@ -23,7 +25,16 @@ impl Default for CleanupPolicy {
     }
 }
 
-pub(super) async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
+/// `cleanup`, enqueued hourly by the scheduler.
+impl JobKinds for CleanupPolicy {
+    fn register_jobs(&self, r: &mut JobRegistry) {
+        let policy = *self;
+        r.register(CLEANUP_JOB, move |ctx| Box::pin(run(ctx, policy)));
+        r.every(CLEANUP_JOB, Duration::from_secs(3600));
+    }
+}
+
+async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
     let now = ctx.app.now();
     let conn = ctx.app.db().conn();
     let day = 86_400;

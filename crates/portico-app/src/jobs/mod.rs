@@ -51,16 +51,20 @@ pub struct Periodic {
     pub every: Duration,
 }
 
+/// What a feature implements to run background jobs: it registers the kinds it handles and any
+/// periodic schedule. The product's list of features is assembled in `crate::features`, which imports
+/// the job system and each feature; the job system imports no feature.
+pub trait JobKinds {
+    fn register_jobs(&self, r: &mut JobRegistry);
+}
+
 impl JobRegistry {
-    /// The product's standard handlers and schedule.
-    pub fn standard(cleanup: CleanupPolicy, mailer: crate::mail::Mailer) -> Self {
+    /// A registry with the kinds of each feature in `features`, asked in turn.
+    pub fn with(features: &[&dyn JobKinds]) -> Self {
         let mut r = Self::default();
-        r.register(CLEANUP_JOB, move |ctx| Box::pin(cleanup::run(ctx, cleanup)));
-        let mailer = Arc::new(mailer);
-        r.register(crate::mail::MAIL_JOB, move |ctx| {
-            Box::pin(crate::mail::run(ctx, mailer.clone()))
-        });
-        r.every(CLEANUP_JOB, Duration::from_secs(3600));
+        for f in features {
+            f.register_jobs(&mut r);
+        }
         r
     }
 
