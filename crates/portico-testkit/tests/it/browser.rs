@@ -3,7 +3,7 @@
 
 use fantoccini::Locator;
 use portico_testkit::browser::{Browser, DESKTOP, NARROW, PHONE};
-use portico_testkit::{DbKind, TestApp, TestOptions};
+use portico_testkit::{DbKind, TestApp, TestOptions, both};
 
 async fn set_language(b: &Browser, app: &TestApp, label: &str) {
     b.client.goto(&app.url("/")).await.unwrap();
@@ -291,3 +291,78 @@ async fn dark_theme_and_the_narrowest_screen_stay_readable() {
     b.close().await;
     app.stop().await;
 }
+
+/// Every file under `dir` with its `/`-separated path relative to `dir`.
+fn files_under(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if path.is_dir() {
+            files_under(&path, &format!("{prefix}{name}/"), out);
+        } else if !name.starts_with('.') {
+            out.push((format!("{prefix}{name}"), std::fs::read(&path).unwrap()));
+        }
+    }
+}
+
+/// The page names an SVG favicon by its hashed URL; `/favicon.ico` answers (no 404 in the log for
+/// browsers that ask for it); every file under `static/`, sub-folders included, is served: at its
+/// hashed URL, or at `/<name>` for files under `static/root/`.
+async fn favicon_and_every_static_file_are_served(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let html = app.get("/").await.text().await.unwrap();
+    let svg_url = html
+        .split("<link rel=\"icon\" href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .find(|u| u.ends_with(".svg"))
+        .unwrap_or_else(|| panic!("no SVG icon link in {html}"))
+        .to_string();
+    assert!(
+        svg_url.starts_with("/static/favicon.") && svg_url != "/static/favicon.svg",
+        "hashed: {svg_url}"
+    );
+    let r = app.get(&svg_url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(r.text().await.unwrap().starts_with("<svg"));
+
+    let r = app.get("/favicon.ico").await;
+    assert_eq!(r.status(), 200, "/favicon.ico answers");
+    assert_eq!(r.headers()["content-type"], "image/x-icon");
+    let ico = r.bytes().await.unwrap();
+    assert_eq!(&ico[..4], &[0, 0, 1, 0], "an ICO file");
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../portico-web/static");
+    let mut files = Vec::new();
+    files_under(&dir, "", &mut files);
+    assert!(
+        files.iter().any(|(name, _)| name.contains('/')),
+        "a sub-folder"
+    );
+    for (name, bytes) in files {
+        let url = match name.strip_prefix("root/") {
+            Some(root_name) => format!("/{root_name}"),
+            None => portico_web::assets::asset_url(&name),
+        };
+        let r = app.get(&url).await;
+        assert_eq!(r.status(), 200, "{name} at {url}");
+        assert_eq!(r.bytes().await.unwrap(), bytes, "{name} at {url}");
+    }
+    assert_eq!(
+        app.get("/static/root/favicon.ico").await.status(),
+        404,
+        "root files live only at the root"
+    );
+    app.stop().await;
+}
+
+both!(favicon_and_every_static_file_are_served);
