@@ -2,11 +2,25 @@
 //! audited with axe-core (serious or critical violations fail the test).
 
 use fantoccini::Locator;
+use portico_app::identity::{AddUser, add_user};
+use portico_core::{Locale, Role};
 use portico_testkit::browser::{Browser, DESKTOP, NARROW, PHONE};
 use portico_testkit::{DbKind, TestApp, TestOptions, both};
 
+/// Switches the language with the header's switcher (which, on a phone, shows only the other language).
 async fn set_language(b: &Browser, app: &TestApp, label: &str) {
     b.client.goto(&app.url("/")).await.unwrap();
+    let current = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    if current.as_deref() == Some(label) {
+        return;
+    }
     b.client
         .find(Locator::Css(&format!(
             "form.lang-switch button[value=\"{label}\"]"
@@ -175,18 +189,7 @@ async fn sign_in_journey_with_search_and_error_pages() {
     );
     b.screenshot("home-signed-in-phone").await;
     b.assert_accessible("home signed in").await;
-    b.client
-        .find(Locator::Css("form[action=\"/logout\"] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("a[href=\"/login\"]"))
-        .await
-        .unwrap();
+    sign_out(&b).await;
 
     // Search from the home page's search box.
     b.client.goto(&app.url("/")).await.unwrap();
@@ -291,6 +294,214 @@ async fn dark_theme_and_the_narrowest_screen_stay_readable() {
     b.close().await;
     app.stop().await;
 }
+
+const PASSWORD: &str = "a long enough password";
+
+/// Adds an agent with a long name (the widest header a signed-in person gets) and returns the e-mail.
+async fn add_agent(app: &TestApp) -> &'static str {
+    let email = "alexandra@example.com";
+    add_user(
+        &app.app,
+        AddUser {
+            email,
+            name: "Alexandra Whitfield-Okonkwo",
+            role: Role::Agent,
+            locale: Locale::En,
+            password: PASSWORD,
+        },
+    )
+    .await
+    .unwrap();
+    email
+}
+
+/// Signs in through the `/login` form and waits for the signed-in page.
+async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+    b.client.goto(&app.url("/login")).await.unwrap();
+    b.client
+        .find(Locator::Css("input[name=\"email\"]"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("input[name=\"password\"]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(
+            "form[action=\"/login\"] button[type=\"submit\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("form[action=\"/logout\"]"))
+        .await
+        .unwrap();
+}
+
+/// Signs out with the header's sign-out button, opening the account menu first where it is folded.
+async fn sign_out(b: &Browser) {
+    if rect(b, ".account-toggle").await.is_some() {
+        b.client
+            .find(Locator::Css(".account-toggle"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    b.client
+        .find(Locator::Css("form[action=\"/logout\"] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .for_element(Locator::Css("a[href=\"/login\"]"))
+        .await
+        .unwrap();
+}
+
+/// The bounding box of the first element matching `css`: `[left, top, width, height]`, or None when
+/// there is no such element or it is not shown (also inside a closed `<details>`).
+async fn rect(b: &Browser, css: &str) -> Option<[f64; 4]> {
+    let v = b
+        .client
+        .execute(
+            "const e = document.querySelector(arguments[0]); if (!e || !e.checkVisibility()) return null;\
+             const r = e.getBoundingClientRect();\
+             return [r.left, r.top, r.width, r.height];",
+            vec![css.into()],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).ok()
+}
+
+/// On a phone the header is one row of 44 px targets, signed in or out, in both languages; on a desktop
+/// it still names the signed-in person.
+async fn header_is_one_compact_row_on_a_phone(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let email = add_agent(&app).await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    for signed_in in [false, true] {
+        if signed_in {
+            b.resize(DESKTOP).await;
+            sign_in(&b, &app, email).await;
+        }
+        let who = if signed_in { "signed-in" } else { "signed-out" };
+        for lang in ["en", "zh-CN"] {
+            set_language(&b, &app, lang).await;
+            for (label, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+                b.resize(size).await;
+                b.client.goto(&app.url("/")).await.unwrap();
+                b.screenshot(&format!("header-{who}-{lang}-{label}")).await;
+                let what = format!("header ({who}, {lang}, {label})");
+                let header = rect(&b, ".site-header").await.unwrap();
+                let brand = rect(&b, ".site-header .brand").await.unwrap();
+                assert!(
+                    header[3] <= 64.0,
+                    "{what}: one row of 44 px targets, not {} px",
+                    header[3]
+                );
+                assert!(!b.scrolls_horizontally().await, "{what}");
+                // Every control in the header is visible, on the brand's row and at least 44 px.
+                let controls = b
+                    .client
+                    .execute(
+                        "return [...document.querySelectorAll('.site-header a, .site-header button, .site-header summary')]\
+                           .filter(e => e.checkVisibility())\
+                           .map(e => { const r = e.getBoundingClientRect(); return [e.outerHTML.slice(0, 60), r.top, r.width, r.height]; });",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let controls: Vec<(String, f64, f64, f64)> =
+                    serde_json::from_value(controls).unwrap();
+                assert!(controls.len() >= 3, "{what}: {controls:?}");
+                for (el, top, w, h) in &controls {
+                    assert!(
+                        *w >= 44.0 && *h >= 44.0,
+                        "{what}: {el} is {w}x{h}, under 44 px"
+                    );
+                    assert!(
+                        (top - brand[1]).abs() < 12.0,
+                        "{what}: {el} is not on the brand's row"
+                    );
+                }
+                let sign_out = rect(&b, "form[action=\"/logout\"] button").await;
+                if signed_in {
+                    assert!(sign_out.is_none(), "{what}: sign-out folded away");
+                    b.client
+                        .find(Locator::Css(".account-toggle"))
+                        .await
+                        .unwrap()
+                        .click()
+                        .await
+                        .unwrap();
+                    let panel = b
+                        .client
+                        .find(Locator::Css(".account-panel"))
+                        .await
+                        .unwrap()
+                        .text()
+                        .await
+                        .unwrap();
+                    assert!(
+                        panel.contains("Alexandra Whitfield-Okonkwo"),
+                        "{what}: {panel}"
+                    );
+                    let button = rect(&b, "form[action=\"/logout\"] button").await.unwrap();
+                    let width = b
+                        .client
+                        .execute("return window.innerWidth;", vec![])
+                        .await
+                        .unwrap();
+                    assert!(
+                        button[3] >= 44.0,
+                        "{what}: sign-out is {} px high",
+                        button[3]
+                    );
+                    assert!(
+                        button[0] >= 0.0 && button[0] + button[2] <= width.as_f64().unwrap(),
+                        "{what}: sign-out inside the screen: {button:?}"
+                    );
+                    b.screenshot(&format!("header-{who}-{lang}-{label}-menu"))
+                        .await;
+                    b.assert_accessible(&format!("{what} with the menu open"))
+                        .await;
+                    b.client.goto(&app.url("/")).await.unwrap();
+                }
+                if signed_in && label == "desktop" {
+                    assert!(
+                        rect(&b, ".account-name").await.is_some(),
+                        "{what}: names the person"
+                    );
+                }
+                b.assert_accessible(&what).await;
+            }
+        }
+    }
+    b.close().await;
+    app.stop().await;
+}
+
+both!(header_is_one_compact_row_on_a_phone);
 
 /// Every file under `dir` with its `/`-separated path relative to `dir`.
 fn files_under(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
