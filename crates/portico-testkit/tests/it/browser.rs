@@ -577,3 +577,74 @@ async fn favicon_and_every_static_file_are_served(kind: DbKind) {
 }
 
 both!(favicon_and_every_static_file_are_served);
+
+/// For every `<mark>` matching `css`: its text, its text's contrast against its background, and whether
+/// that background differs from what is behind the mark (the highlight itself is visible).
+const MARKS: &str = "
+    const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+    const lum = c => { const [r, g, b] = rgb(c).map(v => v / 255)
+        .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05); };
+    const opaque = c => { const v = rgb(c); return v.length === 3 || v[3] === 1; };
+    const behind = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+        const c = getComputedStyle(p).backgroundColor; if (opaque(c)) return c; }
+        return 'rgb(255, 255, 255)'; };
+    return [...document.querySelectorAll(arguments[0])].map(m => {
+        const s = getComputedStyle(m);
+        return [m.textContent, ratio(s.color, s.backgroundColor),
+                opaque(s.backgroundColor) && s.backgroundColor !== behind(m)];
+    });";
+
+/// Search highlights are visible in result titles and snippets, in light and dark themes, with text
+/// that keeps 4.5:1 against the highlight.
+async fn search_highlights_are_visible_in_both_themes(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    for dark in [false, true] {
+        let b = if dark {
+            Browser::start_dark().await
+        } else {
+            Browser::start().await
+        };
+        let Some(b) = b else {
+            return;
+        };
+        let theme = if dark { "dark" } else { "light" };
+        b.resize(PHONE).await;
+        for (lang, q) in [("en", "order"), ("zh-CN", "订单")] {
+            set_language(&b, &app, lang).await;
+            b.client
+                .goto(&app.url(&format!("/search?q={q}")))
+                .await
+                .unwrap();
+            b.screenshot(&format!("search-{lang}-{theme}")).await;
+            for part in [".result-title", ".result-snippet"] {
+                let marks = b
+                    .client
+                    .execute(MARKS, vec![format!("{part} mark").into()])
+                    .await
+                    .unwrap();
+                let marks: Vec<(String, f64, bool)> = serde_json::from_value(marks).unwrap();
+                assert!(!marks.is_empty(), "{part} marks for {q} ({theme})");
+                for (text, contrast, highlighted) in marks {
+                    assert!(
+                        highlighted,
+                        "{part} mark {text:?} has no visible highlight ({theme})"
+                    );
+                    assert!(
+                        contrast >= 4.5,
+                        "{part} mark {text:?}: contrast {contrast:.2} ({theme})"
+                    );
+                }
+            }
+            b.assert_accessible(&format!("search {lang} {theme}")).await;
+        }
+        b.close().await;
+    }
+    app.stop().await;
+}
+
+both!(search_highlights_are_visible_in_both_themes);
