@@ -4,7 +4,7 @@
 use fantoccini::Locator;
 use portico_app::identity::{AddUser, add_user};
 use portico_core::{Locale, Role};
-use portico_testkit::browser::{Browser, DESKTOP, NARROW, PHONE};
+use portico_testkit::browser::{Browser, DESKTOP, FontsWithoutCjk, NARROW, PHONE};
 use portico_testkit::{DbKind, TestApp, TestOptions, both};
 
 /// Switches the language with the header's switcher (which, on a phone, shows only the other language).
@@ -648,3 +648,47 @@ async fn search_highlights_are_visible_in_both_themes(kind: DbKind) {
 }
 
 both!(search_highlights_are_visible_in_both_themes);
+
+/// Chinese pages render Han characters with real glyphs, not missing-glyph boxes (tofu): the page's
+/// font stack must reach an installed CJK font. The same check, in a browser that sees no CJK font,
+/// must report tofu, so it cannot pass by accident.
+async fn han_text_renders_with_real_glyphs(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    set_language(&b, &app, "zh-CN").await;
+    for path in ["/", "/login"] {
+        b.client.goto(&app.url(path)).await.unwrap();
+        for css in ["h1", "main p"] {
+            let glyphs = b.han_glyphs(css).await;
+            assert!(
+                !glyphs.is_tofu(),
+                "Han text in {css} on {path} renders as tofu (install fonts-noto-cjk): {glyphs:?}"
+            );
+        }
+    }
+    b.screenshot("han-glyphs").await;
+    b.close().await;
+
+    let Some(fonts) = FontsWithoutCjk::new() else {
+        portico_testkit::skip("fc-list (apt-get install fontconfig)");
+        return;
+    };
+    let Some(b) = Browser::start_without_cjk_fonts(&fonts).await else {
+        return;
+    };
+    set_language(&b, &app, "zh-CN").await;
+    b.screenshot("han-glyphs-without-cjk-fonts").await;
+    let glyphs = b.han_glyphs("h1").await;
+    assert!(
+        glyphs.is_tofu(),
+        "without CJK fonts the check must see tofu: {glyphs:?}"
+    );
+    b.close().await;
+    app.stop().await;
+}
+
+both!(han_text_renders_with_real_glyphs);
