@@ -692,3 +692,39 @@ async fn han_text_renders_with_real_glyphs(kind: DbKind) {
 }
 
 both!(han_text_renders_with_real_glyphs);
+
+/// Signing out in a real browser removes the session cookie. `__Host-` cookies are `Secure`, and a
+/// browser ignores a removal that lacks `Secure`, so this needs the server to send it with `Secure`.
+async fn sign_out_removes_the_session_cookie_in_chromium(kind: DbKind) {
+    const SESSION: &str = "__Host-portico_session";
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let email = add_agent(&app).await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.resize(PHONE).await;
+    sign_in(&b, &app, email).await;
+    let names = |cookies: Vec<fantoccini::cookies::Cookie<'static>>| -> Vec<String> {
+        cookies.iter().map(|c| c.name().to_string()).collect()
+    };
+    let before = names(b.client.get_all_cookies().await.unwrap());
+    assert!(
+        before.iter().any(|n| n == SESSION),
+        "signed in: the browser holds {SESSION}: {before:?}"
+    );
+    sign_out(&b).await;
+    let after = names(b.client.get_all_cookies().await.unwrap());
+    assert!(
+        !after.iter().any(|n| n == SESSION),
+        "signed out: {SESSION} is gone from the browser: {after:?}"
+    );
+    // And the server no longer knows the browser.
+    b.client.goto(&app.url("/")).await.unwrap();
+    assert!(rect(&b, "a[href=\"/login\"]").await.is_some());
+    b.close().await;
+    app.stop().await;
+}
+
+both!(sign_out_removes_the_session_cookie_in_chromium);
