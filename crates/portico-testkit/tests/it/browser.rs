@@ -2,6 +2,8 @@
 //! audited with axe-core (serious or critical violations fail the test).
 
 use fantoccini::Locator;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use portico_app::identity::{AddUser, add_user};
 use portico_core::{Locale, Role};
 use portico_testkit::browser::{Browser, DESKTOP, FontsWithoutCjk, NARROW, PHONE};
@@ -373,6 +375,40 @@ async fn sign_out(b: &Browser) {
         .unwrap();
 }
 
+/// Presses Tab until focus leaves the header and returns, for each header element focused on the way,
+/// its tag and class, its outline style and its outline width in px.
+async fn header_focus_rings(b: &Browser) -> Vec<(String, String, f64)> {
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let tab = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down {
+                value: Key::Tab.into(),
+            })
+            .then(KeyAction::Up {
+                value: Key::Tab.into(),
+            });
+        b.client.perform_actions(tab).await.unwrap();
+        let focused = b
+            .client
+            .execute(
+                "const e = document.activeElement;\
+                 if (!e.closest('.site-header')) return null;\
+                 const s = getComputedStyle(e);\
+                 return [e.tagName + '.' + e.className, s.outlineStyle, parseFloat(s.outlineWidth)];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if focused.is_null() && !seen.is_empty() {
+            break;
+        }
+        if let Ok(f) = serde_json::from_value(focused) {
+            seen.push(f);
+        }
+    }
+    seen
+}
+
 /// The bounding box of the first element matching `css`: `[left, top, width, height]`, or None when
 /// there is no such element or it is not shown (also inside a closed `<details>`).
 async fn rect(b: &Browser, css: &str) -> Option<[f64; 4]> {
@@ -442,6 +478,18 @@ async fn header_is_one_compact_row_on_a_phone(kind: DbKind) {
                     assert!(
                         (top - brand[1]).abs() < 12.0,
                         "{what}: {el} is not on the brand's row"
+                    );
+                }
+                // Every header control shows a focus ring when reached with the keyboard.
+                let rings = header_focus_rings(&b).await;
+                assert!(
+                    rings.len() >= 3,
+                    "{what}: keyboard reaches the header: {rings:?}"
+                );
+                for (el, style, width) in &rings {
+                    assert!(
+                        style != "none" && *width >= 2.0,
+                        "{what}: {el} has no visible focus ring ({style} {width}px)"
                     );
                 }
                 let sign_out = rect(&b, "form[action=\"/logout\"] button").await;
