@@ -2,6 +2,7 @@
 //! Debian packages `chromium` and `chromium-driver`, and axe-core from `tests/browser/node_modules`
 //! (`npm ci --prefix tests/browser`); `.ci/run` installs all three.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -60,6 +61,19 @@ impl Browser {
 
     /// Starts Chromium with extra command-line switches.
     pub async fn start_with(extra_args: &[&str]) -> Option<Browser> {
+        Self::start_with_env(extra_args, &[]).await
+    }
+
+    /// Starts Chromium that sees only the fonts of a [`FontsWithoutCjk`] (to check that a test notices
+    /// missing CJK fonts).
+    pub async fn start_without_cjk_fonts(fonts: &FontsWithoutCjk) -> Option<Browser> {
+        let conf = fonts.config.display().to_string();
+        Self::start_with_env(&[], &[("FONTCONFIG_FILE", conf.as_str())]).await
+    }
+
+    /// Starts Chromium with extra command-line switches and environment variables (ChromeDriver passes
+    /// its environment on to the browser).
+    pub async fn start_with_env(extra_args: &[&str], env: &[(&str, &str)]) -> Option<Browser> {
         let Some(chromium) = find_binary(
             "CHROMIUM_PATH",
             &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
@@ -77,6 +91,7 @@ impl Browser {
             .expect("free port");
         let driver = Command::new(driver_bin)
             .arg(format!("--port={port}"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -181,6 +196,57 @@ impl Browser {
         v.as_bool().unwrap_or(true)
     }
 
+    /// Draws two different Han characters from the text of the first element matching `css`, each on
+    /// its own canvas in that element's computed font, and compares the pixels with each other and with
+    /// an unassigned code point (U+10FFFD) drawn the same way. Without CJK fonts every Han character
+    /// is drawn as the same missing-glyph box (tofu), so equal bitmaps mean tofu.
+    pub async fn han_glyphs(&self, css: &str) -> HanGlyphs {
+        let script = r#"
+            const [css, done] = [arguments[0], arguments[arguments.length - 1]];
+            document.fonts.ready.then(() => {
+              const el = document.querySelector(css);
+              if (!el) return done({error: 'no element ' + css});
+              const han = [...new Set(el.textContent.match(/\p{Script=Han}/gu) || [])];
+              if (han.length < 2) return done({error: 'fewer than two Han characters in ' + css});
+              const s = getComputedStyle(el);
+              const font = `${s.fontStyle} ${s.fontWeight} 48px ${s.fontFamily}`;
+              const draw = ch => {
+                const c = document.createElement('canvas');
+                c.width = 64; c.height = 64;
+                const ctx = c.getContext('2d');
+                ctx.font = font;
+                if (!ctx.font.includes('48px')) return null;
+                ctx.fillStyle = '#000';
+                ctx.textBaseline = 'middle';
+                ctx.fillText(ch, 8, 32);
+                const px = ctx.getImageData(0, 0, 64, 64).data;
+                let ink = 0;
+                for (let i = 3; i < px.length; i += 4) if (px[i]) ink++;
+                return {key: Array.prototype.join.call(px, ','), ink};
+              };
+              const [a, b, missing] = [draw(han[0]), draw(han[1]), draw('\u{10FFFD}')];
+              if (!a || !b || !missing) return done({error: 'the canvas did not accept the font ' + font});
+              done({chars: han[0] + han[1], font, ink: Math.min(a.ink, b.ink),
+                    same_pair: a.key === b.key,
+                    same_as_missing: a.key === missing.key || b.key === missing.key});
+            });"#;
+        let out = self
+            .client
+            .execute_async(script, vec![css.into()])
+            .await
+            .expect("draw Han characters");
+        if let Some(e) = out.get("error").and_then(Value::as_str) {
+            panic!("{e}");
+        }
+        HanGlyphs {
+            chars: out["chars"].as_str().unwrap_or_default().to_string(),
+            font: out["font"].as_str().unwrap_or_default().to_string(),
+            ink: out["ink"].as_u64().unwrap_or_default(),
+            same_pair: out["same_pair"].as_bool().unwrap_or(true),
+            same_as_missing: out["same_as_missing"].as_bool().unwrap_or(true),
+        }
+    }
+
     /// Saves a screenshot under `target/screenshots/NAME.png` for people to look at.
     pub async fn screenshot(&self, name: &str) {
         if let Ok(png) = self.client.screenshot().await {
@@ -194,6 +260,76 @@ impl Browser {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// What [`Browser::han_glyphs`] found.
+#[derive(Debug)]
+pub struct HanGlyphs {
+    /// The two characters drawn.
+    pub chars: String,
+    /// The canvas font they were drawn in.
+    pub font: String,
+    /// Pixels drawn for the character with less ink.
+    pub ink: u64,
+    /// Both characters drew the same bitmap.
+    pub same_pair: bool,
+    /// One of them drew what an unassigned code point draws.
+    pub same_as_missing: bool,
+}
+
+impl HanGlyphs {
+    /// The characters were drawn as missing-glyph boxes, or not at all.
+    pub fn is_tofu(&self) -> bool {
+        self.same_pair || self.same_as_missing || self.ink == 0
+    }
+}
+
+/// A fontconfig configuration offering every installed font except those that cover Chinese, for a
+/// browser started with [`Browser::start_without_cjk_fonts`]. Needs `fc-list`.
+pub struct FontsWithoutCjk {
+    config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FontsWithoutCjk {
+    /// None when `fc-list` is missing, or every font covers Chinese.
+    pub fn new() -> Option<FontsWithoutCjk> {
+        let list = |pattern: &[&str]| -> Option<BTreeSet<PathBuf>> {
+            let out = Command::new("fc-list")
+                .args(pattern)
+                .args(["--format", "%{file}\n"])
+                .output()
+                .ok()?;
+            out.status.success().then(|| {
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(PathBuf::from)
+                    .collect()
+            })
+        };
+        let all = list(&[])?;
+        let cjk = list(&[":lang=zh"])?;
+        let others: Vec<&PathBuf> = all.difference(&cjk).collect();
+        if others.is_empty() {
+            return None;
+        }
+        let dir = tempfile::tempdir().ok()?;
+        let fonts = dir.path().join("fonts");
+        std::fs::create_dir(&fonts).ok()?;
+        for (i, file) in others.into_iter().enumerate() {
+            let name = file.file_name()?.to_string_lossy().to_string();
+            std::os::unix::fs::symlink(file, fonts.join(format!("{i}-{name}"))).ok()?;
+        }
+        let config = dir.path().join("fonts.conf");
+        let xml = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n  \
+             <dir>{}</dir>\n  <cachedir>{}</cachedir>\n</fontconfig>\n",
+            fonts.display(),
+            dir.path().join("cache").display()
+        );
+        std::fs::write(&config, xml).ok()?;
+        Some(FontsWithoutCjk { config, _dir: dir })
     }
 }
 

@@ -1,19 +1,40 @@
 //! Static files compiled into the binary. URLs carry a content hash, so responses are immutable and
-//! cached for a year; the unhashed name is accepted too, with a short cache lifetime.
+//! cached for a year; the unhashed name is accepted too, with a short cache lifetime. Files that need
+//! a fixed URL at the site root (`static/root/`: `/favicon.ico`, later a service worker) are served
+//! there, unhashed.
 
+use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 #[derive(Debug)]
 pub struct Asset {
+    /// Path under `static/` (`app.css`, `icons/x.svg`), or under `static/root/` for a root file.
     pub name: &'static str,
+    /// The file name in the URL: `app.1a2b3c4d5e.css`; the plain name for a root file.
     pub hashed: &'static str,
     pub content_type: &'static str,
     pub bytes: &'static [u8],
 }
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+/// Short cache lifetime of URLs whose content may change.
+const SHORT_CACHE: &str = "public, max-age=300";
+
+/// The routes of the static files: `/static/{*file}` and one route per root file.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let mut router = Router::new().route("/static/{*file}", get(static_file));
+    for a in ROOT_FILES {
+        router = router.route(
+            &format!("/{}", a.name),
+            get(move || async move { serve(a, SHORT_CACHE) }),
+        );
+    }
+    router
+}
 
 /// The URL of an asset by its plain name (`app.css` → `/static/app.1a2b3c4d5e.css`).
 pub fn asset_url(name: &str) -> String {
@@ -23,13 +44,13 @@ pub fn asset_url(name: &str) -> String {
     }
 }
 
-/// `GET /static/{file}`.
+/// `GET /static/{*file}`.
 pub async fn static_file(Path(file): Path<String>) -> Response {
     if let Some(a) = ASSETS.iter().find(|a| a.hashed == file) {
         return serve(a, "public, max-age=31536000, immutable");
     }
     if let Some(a) = ASSETS.iter().find(|a| a.name == file) {
-        return serve(a, "public, max-age=300");
+        return serve(a, SHORT_CACHE);
     }
     StatusCode::NOT_FOUND.into_response()
 }

@@ -116,7 +116,7 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         ));
 
     let pages = html::routes()
-        .route("/static/{file}", get(assets::static_file))
+        .merge(assets::routes())
         .route("/metrics", get(metrics::metrics_endpoint));
 
     Router::new()
