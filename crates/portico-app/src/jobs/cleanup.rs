@@ -41,8 +41,14 @@ async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
     let sessions = sessions::delete_expired_sessions(conn, now).await?;
     let jobs =
         jobs::delete_finished_before(conn, now.plus_secs(-policy.finished_jobs_days * day)).await?;
-    let outbox =
-        outbox::delete_outbox_before(conn, now.plus_secs(-policy.outbox_days * day)).await?;
+    // Outbox entries are stamped by the database server's clock on PostgreSQL (this node's on SQLite,
+    // where `settle_cutoff` has no server clock to offer): age them by the same clock, or a node whose
+    // clock runs ahead would remove entries that followers have not applied yet.
+    let retention_ms = policy.outbox_days * day * 1000;
+    let outbox_cutoff = outbox::settle_cutoff(conn, retention_ms)
+        .await?
+        .unwrap_or(now.plus_secs(-policy.outbox_days * day));
+    let outbox = outbox::delete_outbox_before(conn, outbox_cutoff).await?;
     tracing::info!(sessions, jobs, outbox, "cleanup removed expired records");
     Ok(())
 }

@@ -439,6 +439,44 @@ async fn cleanup_job_runs_from_the_schedule(kind: DbKind) {
     t.stop().await;
 }
 
+/// Outbox entries are aged by the clock that stamped them (the database server's on PostgreSQL), so a
+/// node whose clock runs ahead does not clean up entries the followers have not applied yet.
+async fn cleanup_ages_outbox_entries_by_the_clock_that_wrote_them(kind: DbKind) {
+    let ahead = Timestamp(SystemClock.now().millis() + 40 * 86_400_000);
+    let Some(t) = TestApp::start_with(
+        kind,
+        TestOptions {
+            clock: Some(Arc::new(FixedClock::new(ahead))),
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let mut tx = t.app.begin().await.unwrap();
+    let entry = tx
+        .outbox("task", "*", portico_storage::outbox::OutboxOp::Upsert)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let id = portico_app::jobs::enqueue(
+        &t.app,
+        NewJob::new(portico_app::jobs::CLEANUP_JOB, serde_json::json!({}), ahead),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let s = wait_state(t.store(), id, |s| s.status == "done").await;
+    assert_eq!(s.status, "done");
+    let kept = portico_storage::outbox::list_outbox_after(t.store().conn(), entry - 1, 1)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "a fresh outbox entry was cleaned up");
+    assert_eq!(kept[0].id, entry);
+    t.stop().await;
+}
+
 async fn another_nodes_enqueue_wakes_idle_workers(kind: DbKind) {
     // one node per SQLite database: local enqueues wake local workers directly
     let Some(t) = TestApp::start_with(
@@ -497,6 +535,7 @@ async fn another_nodes_enqueue_wakes_idle_workers(kind: DbKind) {
 }
 
 both!(
+    cleanup_ages_outbox_entries_by_the_clock_that_wrote_them,
     two_workers_never_run_the_same_job_twice,
     failures_retry_with_backoff_then_fail_for_good,
     unknown_kinds_wait_for_a_capable_node_and_unique_keys_dedupe,
