@@ -304,11 +304,53 @@ struct ConnLimits {
 impl ConnLimits {
     fn from_settings(settings: &Settings) -> Self {
         let http = &settings.raw.http;
+        let configured = http.max_connections.max(1);
+        let reserve = FILES_RESERVED + 3 * settings.raw.database.max_connections as usize;
+        let max_connections = match open_files_limit() {
+            Some(limit) => {
+                let fits = connections_that_fit(limit, reserve);
+                if fits < configured {
+                    tracing::warn!(
+                        "http.max_connections lowered from {configured} to {fits}: this process may open only {limit} files (ulimit -n); raise that limit to serve more connections"
+                    );
+                }
+                configured.min(fits)
+            }
+            None => configured,
+        };
         Self {
             header_read_timeout: Duration::from_secs(http.header_read_timeout_secs.max(1)),
-            max_connections: http.max_connections.max(1),
+            max_connections,
         }
     }
+}
+
+/// Descriptors kept for everything but client connections: the search index, logs, mail files, the
+/// listener; the database pool is added (up to three per SQLite connection: file, -wal, -shm).
+const FILES_RESERVED: usize = 128;
+
+/// Connections that fit in `limit` descriptors when `reserve` are kept for the rest (at least 16, so a
+/// tiny limit still serves).
+fn connections_that_fit(limit: u64, reserve: usize) -> usize {
+    usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(reserve)
+        .max(16)
+}
+
+/// The soft limit on open files of this process (Linux; None elsewhere or when unlimited).
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse_open_files_limit(&limits)
+}
+
+fn parse_open_files_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Pause after an accept error other than a connection aborted by its client: when descriptors run
@@ -592,4 +634,26 @@ pub async fn run_worker_node(
     let _ = listener.await;
     db.close().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_soft_open_files_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63459                63459                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(super::parse_open_files_limit(limits), Some(1024));
+        assert_eq!(
+            super::parse_open_files_limit("Max open files  unlimited  unlimited  files"),
+            None
+        );
+    }
+
+    #[test]
+    fn connections_leave_room_for_other_files() {
+        assert_eq!(super::connections_that_fit(1024, 158), 866);
+        assert_eq!(super::connections_that_fit(256, 158), 98);
+        assert_eq!(super::connections_that_fit(100, 158), 16);
+    }
 }
