@@ -357,6 +357,10 @@ fn parse_open_files_limit(limits: &str) -> Option<u64> {
 /// out (EMFILE/ENFILE) accept fails at once, and retrying without a pause would spin a core.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
+/// On stop, how long a connection without a request in flight may take to send what is still buffered
+/// of its last response before it is closed.
+const FLUSH_ON_STOP: Duration = Duration::from_millis(500);
+
 /// Repeated warnings (accept errors, a full connection table) are logged at most this often.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
@@ -523,13 +527,15 @@ async fn serve(
                 }
                 () = stop.cancelled() => {}
             }
-            // Nothing started on this connection (idle, or headers still arriving): close it now
-            // rather than wait for a client that may never finish.
+            // An idle connection closes at once; one with a request in flight answers it, then
+            // closes.
+            conn.as_mut().graceful_shutdown();
             if in_flight.load(Ordering::Acquire) == 0 {
+                // Nothing started (headers may still be arriving): do not wait for a client that
+                // may never finish; only let the end of a last response already written leave.
+                let _ = tokio::time::timeout(FLUSH_ON_STOP, conn.as_mut()).await;
                 return;
             }
-            // Answer what is in flight, then close.
-            conn.as_mut().graceful_shutdown();
             tokio::select! {
                 _ = conn.as_mut() => {}
                 () = cut.cancelled() => {}
