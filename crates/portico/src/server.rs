@@ -430,7 +430,8 @@ impl http_body::Body for TrackedBody {
 /// Unlike `axum::serve` this bounds what a client can hold: headers must arrive within
 /// `header_read_timeout` (also the idle keep-alive limit), at most `max_connections` are served at
 /// once (further ones wait in the listen queue instead of exhausting file descriptors), and on stop a
-/// connection without a request in flight — idle or still sending headers — is closed at once.
+/// connection without a request in flight — idle or still sending headers — is closed within
+/// [`FLUSH_ON_STOP`] instead of holding the stop for the whole grace period.
 /// Handlers still see `ConnectInfo<SocketAddr>`.
 async fn serve(
     listener: TcpListener,
@@ -533,8 +534,14 @@ async fn serve(
             if in_flight.load(Ordering::Acquire) == 0 {
                 // Nothing started (headers may still be arriving): do not wait for a client that
                 // may never finish; only let the end of a last response already written leave.
-                let _ = tokio::time::timeout(FLUSH_ON_STOP, conn.as_mut()).await;
-                return;
+                if tokio::time::timeout(FLUSH_ON_STOP, conn.as_mut())
+                    .await
+                    .is_ok()
+                    || in_flight.load(Ordering::Acquire) == 0
+                {
+                    return;
+                }
+                // Its headers completed meanwhile: answer it like any request in flight.
             }
             tokio::select! {
                 _ = conn.as_mut() => {}
