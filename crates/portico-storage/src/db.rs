@@ -177,15 +177,15 @@ impl Db {
         }
         // Created here, owner-only, before SQLite opens it: SQLite gives the -wal and -shm files it
         // creates the main file's permissions.
-        let unavailable = |p: &Path, e: std::io::Error| {
-            StorageError::Unavailable(format!("cannot create {}: {e}", p.display()))
-        };
         match create_private_file(path) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                restrict_to_owner(path).map_err(|e| unavailable(path, e))?;
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => restrict_to_owner(path),
+            Err(e) => {
+                return Err(StorageError::Unavailable(format!(
+                    "cannot create SQLite database {}: {e}",
+                    path.display()
+                )));
             }
-            Err(e) => return Err(unavailable(path, e)),
         }
         let lock = if cfg.exclusive {
             Some(std::sync::Arc::new(take_lock(path)?))
@@ -221,12 +221,7 @@ impl Db {
             })?;
         // -wal and -shm left by an older version keep their permissions when SQLite reuses them.
         for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", path.display()));
-            match restrict_to_owner(&side) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(unavailable(&side, e)),
-            }
+            restrict_to_owner(&PathBuf::from(format!("{}{suffix}", path.display())));
         }
         Ok(Db {
             conn,
@@ -361,23 +356,33 @@ pub fn create_private_file(path: &Path) -> std::io::Result<File> {
     open.open(path)
 }
 
-/// Removes group and other permissions from an existing file.
-pub fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+/// Removes group and other permissions from an existing file. A file that cannot be changed (owned by
+/// another account, say) is reported, not fatal: the node still works.
+pub fn restrict_to_owner(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
-            tracing::info!(
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o077 == 0 {
+            return;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)) {
+            Ok(()) => tracing::info!(
                 file = %path.display(),
                 "made a data file readable by its owner only (it holds password hashes and sessions)"
-            );
+            ),
+            Err(e) => tracing::warn!(
+                file = %path.display(),
+                error = %e,
+                "a data file holding password hashes is readable by other accounts and could not be changed; make it owner-only (chmod 600)"
+            ),
         }
     }
     #[cfg(not(unix))]
     let _ = path;
-    Ok(())
 }
 
 /// Takes an exclusive lock on `PATH.lock` so a second node or worker cannot serve the same SQLite file.
@@ -387,15 +392,13 @@ fn take_lock(db_path: &Path) -> Result<File> {
     open.create(true).truncate(false).write(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut open, PRIVATE_FILE_MODE);
-    let file = open
-        .open(&lock_path)
-        .and_then(|f| restrict_to_owner(&lock_path).map(|()| f))
-        .map_err(|e| {
-            StorageError::Unavailable(format!(
-                "cannot create lock file {}: {e}",
-                lock_path.display()
-            ))
-        })?;
+    let file = open.open(&lock_path).map_err(|e| {
+        StorageError::Unavailable(format!(
+            "cannot create lock file {}: {e}",
+            lock_path.display()
+        ))
+    })?;
+    restrict_to_owner(&lock_path);
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::Unavailable(format!(
