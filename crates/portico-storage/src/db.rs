@@ -1,6 +1,9 @@
 //! Opening the database. The URL decides the engine; SQLite gets the pragmas that make acknowledged writes
 //! durable (WAL, `synchronous=FULL`), foreign keys and a busy timeout, and a lock file so only one node or
 //! worker serves a SQLite database at a time.
+//!
+//! The SQLite files hold password hashes and sessions, so they are readable by their owner only (0600,
+//! and 0700 for a data directory Portico creates); files of older versions are tightened at start.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -165,12 +168,24 @@ impl Db {
 
     async fn connect_sqlite(cfg: &DbConfig, path: &Path) -> Result<Db> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            create_private_dir(dir).map_err(|e| {
                 StorageError::Unavailable(format!(
                     "cannot create the data directory {}: {e}",
                     dir.display()
                 ))
             })?;
+        }
+        // Created here, owner-only, before SQLite opens it: SQLite gives the -wal and -shm files it
+        // creates the main file's permissions.
+        match create_private_file(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => restrict_to_owner(path),
+            Err(e) => {
+                return Err(StorageError::Unavailable(format!(
+                    "cannot create SQLite database {}: {e}",
+                    path.display()
+                )));
+            }
         }
         let lock = if cfg.exclusive {
             Some(std::sync::Arc::new(take_lock(path)?))
@@ -204,6 +219,10 @@ impl Db {
             .map_err(|e| {
                 StorageError::Unavailable(format!("SQLite database {} is not writable: {}", path.display(), root_cause(&e)))
             })?;
+        // -wal and -shm left by an older version keep their permissions when SQLite reuses them.
+        for suffix in ["-wal", "-shm"] {
+            restrict_to_owner(&PathBuf::from(format!("{}{suffix}", path.display())));
+        }
         Ok(Db {
             conn,
             backend: Backend::Sqlite,
@@ -314,20 +333,72 @@ fn root_cause(e: &sea_orm::DbErr) -> String {
     msg.replace('\n', " ")
 }
 
+/// Permissions of the files Portico writes its data to: read and write for the owner only.
+#[cfg(unix)]
+const PRIVATE_FILE_MODE: u32 = 0o600;
+
+/// Creates a directory (and missing parents) readable by the owner only; existing ones are left as
+/// they are, since the operator chose them.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates a new, empty file readable and writable by the owner only; fails if it exists.
+pub fn create_private_file(path: &Path) -> std::io::Result<File> {
+    let mut open = OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, PRIVATE_FILE_MODE);
+    open.open(path)
+}
+
+/// Removes group and other permissions from an existing file. A file that cannot be changed (owned by
+/// another account, say) is reported, not fatal: the node still works.
+pub fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o077 == 0 {
+            return;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)) {
+            Ok(()) => tracing::info!(
+                file = %path.display(),
+                "made a data file readable by its owner only (it holds password hashes and sessions)"
+            ),
+            Err(e) => tracing::warn!(
+                file = %path.display(),
+                error = %e,
+                "a data file holding password hashes is readable by other accounts and could not be changed; make it owner-only (chmod 600)"
+            ),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// Takes an exclusive lock on `PATH.lock` so a second node or worker cannot serve the same SQLite file.
 fn take_lock(db_path: &Path) -> Result<File> {
     let lock_path = PathBuf::from(format!("{}.lock", db_path.display()));
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| {
-            StorageError::Unavailable(format!(
-                "cannot create lock file {}: {e}",
-                lock_path.display()
-            ))
-        })?;
+    let mut open = OpenOptions::new();
+    open.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, PRIVATE_FILE_MODE);
+    let file = open.open(&lock_path).map_err(|e| {
+        StorageError::Unavailable(format!(
+            "cannot create lock file {}: {e}",
+            lock_path.display()
+        ))
+    })?;
+    restrict_to_owner(&lock_path);
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::Unavailable(format!(

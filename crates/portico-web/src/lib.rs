@@ -24,10 +24,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use portico_app::App;
+use tower_http::classify::{
+    ClassifiedResponse, ClassifyResponse, MakeClassifier, NeverClassifyEos, ServerErrorsAsFailures,
+    ServerErrorsFailureClass,
+};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, MakeSpan, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -125,26 +129,197 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         .fallback(error::not_found)
         .route_layer(from_fn(metrics::label_route))
         .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), session::complete_session_cookies))
-        .layer(from_fn_with_state(state.clone(), session::personal_no_store))
-        .layer(from_fn_with_state(state.clone(), security::cross_site_check))
+        .layer(from_fn_with_state(
+            state.clone(),
+            session::complete_session_cookies,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            session::personal_no_store,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::cross_site_check,
+        ))
         .layer(from_fn(error::catch_panic))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(from_fn_with_state(state.clone(), error_pages::error_pages))
         .layer(from_fn(i18n::locale_layer))
-        .layer(from_fn_with_state(state.clone(), security::security_headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(from_fn(metrics::track))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            let id = req
-                .extensions()
-                .get::<request_id::RequestId>()
-                .map(|r| r.0.as_str())
-                .unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        }))
+        .layer(trace_layer())
         .layer(from_fn(request_id::request_id_layer))
         .with_state(state)
+}
+
+/// The request log: one span per request (method, path, request id), responses at DEBUG, and a WARN
+/// line for each 5xx answer. The cause of a 5xx is logged at ERROR where it happens (`error.rs`, the
+/// panic catcher, template rendering), so a failure is at ERROR once; the WARN line adds status and
+/// latency and is the only line for answers without such a cause (timeouts). `/readyz` answering 503
+/// is not a failure: a starting node says so until it is ready.
+pub fn trace_layer() -> TraceLayer<RequestFailures, RequestSpan> {
+    TraceLayer::new(RequestFailures)
+        .make_span_with(RequestSpan)
+        .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN))
+}
+
+/// The span of a request in the log.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSpan;
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, req: &axum::http::Request<B>) -> tracing::Span {
+        let id = req
+            .extensions()
+            .get::<request_id::RequestId>()
+            .map(|r| r.0.as_str())
+            .unwrap_or("");
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    }
+}
+
+/// Which answers the request log reports as failures: 5xx, except `/readyz` saying "not ready".
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFailures;
+
+impl MakeClassifier for RequestFailures {
+    type Classifier = ClassifyAnswer;
+    type FailureClass = ServerErrorsFailureClass;
+    type ClassifyEos = NeverClassifyEos<ServerErrorsFailureClass>;
+
+    fn make_classifier<B>(&self, req: &axum::http::Request<B>) -> ClassifyAnswer {
+        ClassifyAnswer {
+            readiness: req.uri().path() == "/readyz",
+        }
+    }
+}
+
+/// [`RequestFailures`] for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassifyAnswer {
+    readiness: bool,
+}
+
+impl ClassifyResponse for ClassifyAnswer {
+    type FailureClass = ServerErrorsFailureClass;
+    type ClassifyEos = NeverClassifyEos<ServerErrorsFailureClass>;
+
+    fn classify_response<B>(
+        self,
+        res: &axum::http::Response<B>,
+    ) -> ClassifiedResponse<Self::FailureClass, Self::ClassifyEos> {
+        if self.readiness && res.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+            ClassifiedResponse::Ready(Ok(()))
+        } else {
+            ServerErrorsAsFailures::new().classify_response(res)
+        }
+    }
+
+    fn classify_error<E>(self, error: &E) -> Self::FailureClass
+    where
+        E: std::fmt::Display + 'static,
+    {
+        ServerErrorsAsFailures::new().classify_error(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// Log lines written while `f` runs, without timestamps or colour, down to TRACE.
+    async fn logs_of(app: Router, path: &str) -> Vec<String> {
+        let buf = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let writer = {
+            let buf = buf.clone();
+            move || LogBuf(buf.clone())
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .without_time()
+            .with_writer(writer)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        let req = Request::get(path).body(axum::body::Body::empty()).unwrap();
+        let res = app.oneshot(req).await.unwrap();
+        drop(res);
+        drop(guard);
+        let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_string).collect()
+    }
+
+    struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for LogBuf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn at(lines: &[String], level: &str) -> usize {
+        lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with(level))
+            .count()
+    }
+
+    fn app() -> Router {
+        Router::new()
+            .route("/readyz", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+            .route(
+                "/fails",
+                get(|| async {
+                    // As `error.rs` does for an internal error: the cause, at ERROR.
+                    tracing::error!("request failed");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }),
+            )
+            .route("/slow", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+            .layer(super::trace_layer())
+    }
+
+    #[tokio::test]
+    async fn readiness_503_is_not_logged_as_a_failure() {
+        let lines = logs_of(app(), "/readyz").await;
+        assert_eq!(at(&lines, "ERROR") + at(&lines, "WARN"), 0, "{lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.contains("status=503")),
+            "the answer is still in the log at DEBUG: {lines:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_at_error_once() {
+        let lines = logs_of(app(), "/fails").await;
+        assert_eq!(at(&lines, "ERROR"), 1, "{lines:#?}");
+        assert_eq!(at(&lines, "WARN"), 1, "{lines:#?}");
+    }
+
+    #[tokio::test]
+    async fn other_5xx_are_still_reported() {
+        let lines = logs_of(app(), "/slow").await;
+        assert_eq!(at(&lines, "WARN"), 1, "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("503")), "{lines:#?}");
+    }
 }

@@ -1,5 +1,6 @@
 //! Prometheus metrics: request counts and latencies labelled by the matched route (never the raw URI, so
-//! ids in paths cannot explode the label set), job outcomes, and queue depth read at scrape time.
+//! ids in paths cannot explode the label set) and a fixed set of methods, job outcomes, and queue depth
+//! read at scrape time. Every label takes a bounded set of values, whatever clients send.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -42,6 +43,31 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Folds recorded histogram samples into their buckets. The recorder is installed without the exporter's
+/// own upkeep thread, so the server calls this periodically; without it, samples pile up on a node that
+/// nobody scrapes.
+pub fn run_upkeep() {
+    if let Some(h) = handle() {
+        h.run_upkeep();
+    }
+}
+
+/// The method label: the standard methods by name, anything else (clients may send any token, of any
+/// length) as `other`, so the label cannot grow the series count.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Route layer: records which route matched.
 pub async fn label_route(req: Request, next: Next) -> Response {
     let label = req
@@ -58,7 +84,7 @@ pub async fn label_route(req: Request, next: Next) -> Response {
 /// Outer layer: counts and times every request.
 pub async fn track(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method());
     let res = next.run(req).await;
     let route = res
         .extensions()
@@ -66,7 +92,7 @@ pub async fn track(req: Request, next: Next) -> Response {
         .map(|r| r.0.clone())
         .unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16().to_string();
-    metrics::counter!("portico_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::counter!("portico_http_requests_total", "method" => method, "route" => route.clone(), "status" => status).increment(1);
     metrics::histogram!("portico_http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
@@ -127,6 +153,16 @@ pub async fn metrics_endpoint(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unknown_methods_share_one_label() {
+        use axum::http::Method;
+        assert_eq!(super::method_label(&Method::GET), "GET");
+        assert_eq!(super::method_label(&Method::OPTIONS), "OPTIONS");
+        assert_eq!(super::method_label(&Method::TRACE), "other");
+        let odd = Method::from_bytes(b"XYZZY").ok();
+        assert_eq!(odd.as_ref().map(super::method_label), Some("other"));
+    }
+
     #[test]
     fn secrets_compare_whole() {
         assert!(super::same_secret(b"abc", b"abc"));

@@ -32,6 +32,12 @@ pub struct HttpSettings {
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     #[serde(skip_serializing)]
     pub metrics_token: Option<SecretString>,
+    /// A request's headers must arrive within this many seconds of the connection opening or of the
+    /// previous response on it; otherwise the connection is closed. This also ends idle keep-alive
+    /// connections.
+    pub header_read_timeout_secs: u64,
+    /// Connections served at once; further ones wait in the listen queue until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for HttpSettings {
@@ -42,6 +48,8 @@ impl Default for HttpSettings {
             session_idle_days: 14,
             secure_cookies: None,
             metrics_token: None,
+            header_read_timeout_secs: 10,
+            max_connections: 1024,
         }
     }
 }
@@ -307,6 +315,16 @@ impl Config {
         if self.http.request_timeout_secs == 0 {
             return Err(ConfigError(
                 "http.request_timeout_secs: must be at least 1".into(),
+            ));
+        }
+        if self.http.header_read_timeout_secs == 0 {
+            return Err(ConfigError(
+                "http.header_read_timeout_secs: must be at least 1".into(),
+            ));
+        }
+        if self.http.max_connections == 0 {
+            return Err(ConfigError(
+                "http.max_connections: must be at least 1".into(),
             ));
         }
         if self.workers.concurrency == 0 || self.workers.concurrency > 256 {

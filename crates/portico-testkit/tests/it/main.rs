@@ -11,6 +11,7 @@
 mod auth;
 mod browser;
 mod errors;
+mod hardening;
 mod jobs;
 mod mail;
 mod ops;
