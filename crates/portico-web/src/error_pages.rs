@@ -90,15 +90,16 @@ pub async fn error_pages(State(state): State<WebState>, req: Request, next: Next
         }
         let retry = res.headers().get(header::RETRY_AFTER).cloned();
         let allow = res.headers().get(header::ALLOW).cloned();
-        // Framework rejections (bad JSON, wrong content type, too large) explain themselves in plain text.
-        let detail = if status.is_client_error() {
+        // Framework rejections (a bad query string or path parameter, a wrong content type, a body too
+        // large) explain themselves in plain text that speaks of Rust types: say it in the caller's terms.
+        let (detail, errors) = if status.is_client_error() {
             let bytes = to_bytes(res.into_body(), 4096).await.unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes).trim().to_string();
-            (!text.is_empty()).then(|| text.chars().take(300).collect())
+            crate::api::json::explain_framework_text(status, &String::from_utf8_lossy(&bytes))
         } else {
-            None
+            (None, Vec::new())
         };
         let mut p = Problem::new(status, detail);
+        p.errors = errors;
         p.request_id = request_id.map(|r| r.0);
         let mut out = problem_response(status, &p, None);
         if let Some(v) = retry {

@@ -214,3 +214,140 @@ async fn server_errors_give_a_reference_and_no_details(kind: DbKind) {
 }
 
 both!(server_errors_give_a_reference_and_no_details);
+
+/// Words that would mean a parser's message reached the caller as it was.
+const RUST_WORDS: [&str; 9] = [
+    "LoginRequest",
+    "SearchParams",
+    "target type",
+    "serde",
+    "struct",
+    "deserialize",
+    "Failed to",
+    "u32",
+    "::",
+];
+
+async fn no_rust_in(r: reqwest::Response, status: u16) -> Value {
+    assert_problem(&r, status);
+    let text = r.text().await.unwrap();
+    for word in RUST_WORDS {
+        assert!(!text.contains(word), "`{word}` shown to the caller: {text}");
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn rejections_speak_of_json_not_rust(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let login = app.url("/api/v1/auth/login");
+    let post = |body: &'static str| {
+        app.client
+            .post(&login)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    // Not JSON: where it went wrong, in the caller's terms.
+    let p = no_rust_in(post("{\"email\": ").await.unwrap(), 400).await;
+    assert_eq!(
+        p["detail"], "The request body is not valid JSON (line 1, column 10).",
+        "{p}"
+    );
+    let p = no_rust_in(post("<xml/>").await.unwrap(), 400).await;
+    assert_eq!(
+        p["detail"], "The request body is not valid JSON (line 1, column 1).",
+        "{p}"
+    );
+    let p = no_rust_in(
+        post("{\"email\": \"a@example.com\", \"password\": \"x\"} trailing")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("The request body is not valid JSON")
+    );
+
+    // A missing field and a mistyped field: named, with what was expected.
+    let p = no_rust_in(post("{\"password\": \"x\"}").await.unwrap(), 422).await;
+    assert_eq!(p["errors"][0]["field"], "email", "{p}");
+    assert_eq!(p["errors"][0]["code"], "required", "{p}");
+    assert_eq!(p["errors"][0]["message"], "this field is required", "{p}");
+    let p = no_rust_in(
+        post("{\"email\": 5, \"password\": \"x\"}").await.unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "email", "{p}");
+    assert_eq!(p["errors"][0]["code"], "invalid_type", "{p}");
+    assert_eq!(
+        p["errors"][0]["message"], "expected a string, got a number",
+        "{p}"
+    );
+    let p = no_rust_in(
+        post("{\"email\": \"a@example.com\", \"password\": [1]}")
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "password", "{p}");
+    assert_eq!(
+        p["errors"][0]["message"], "expected a string, got an array",
+        "{p}"
+    );
+    // Not an object at all: serde would say "expected struct LoginRequest".
+    let p = no_rust_in(post("true").await.unwrap(), 422).await;
+    assert_eq!(
+        p["errors"][0]["message"], "expected an object, got a boolean",
+        "{p}"
+    );
+    let p = no_rust_in(post("[]").await.unwrap(), 422).await;
+    assert_eq!(p["errors"][0]["message"], "expected an object", "{p}");
+    no_rust_in(post("[1, 2]").await.unwrap(), 422).await;
+    let p = no_rust_in(post("\"hello\"").await.unwrap(), 422).await;
+    assert_eq!(
+        p["errors"][0]["message"], "expected an object, got a string",
+        "{p}"
+    );
+
+    // The wrong content type.
+    let r = app
+        .client
+        .post(&login)
+        .header("content-type", "text/plain")
+        .body("{\"email\": \"a@example.com\", \"password\": \"x\"}")
+        .send()
+        .await
+        .unwrap();
+    let p = no_rust_in(r, 415).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("application/json"),
+        "{p}"
+    );
+    let r = app.client.post(&login).body("{}").send().await.unwrap();
+    no_rust_in(r, 415).await;
+
+    // A malformed query parameter names the parameter.
+    for (query, message) in [
+        ("limit=abc", "expected a whole number"),
+        ("limit=-1", "expected a whole number"),
+        ("limit=99999999999", "this number is out of range"),
+    ] {
+        let r = app.get(&format!("/api/v1/search?q=x&{query}")).await;
+        let p = no_rust_in(r, 400).await;
+        assert_eq!(p["errors"][0]["field"], "limit", "{query}: {p}");
+        assert_eq!(p["errors"][0]["message"], message, "{query}: {p}");
+        assert!(p["request_id"].is_string());
+    }
+    app.stop().await;
+}
+
+both!(rejections_speak_of_json_not_rust);

@@ -8,6 +8,7 @@
     reason = "tests"
 )]
 
+mod apidocs;
 mod auth;
 mod browser;
 mod errors;

@@ -21,6 +21,7 @@ pub struct SearchParams {
     #[serde(default)]
     pub q: String,
     /// At most this many items (1 to 100, default 20).
+    #[param(minimum = 1, maximum = 100, default = 20, nullable = false)]
     pub limit: Option<u32>,
 }
 
