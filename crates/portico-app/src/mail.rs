@@ -135,9 +135,18 @@ impl Mailer {
                 t.send(message).await?;
             }
             Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await?;
+                // Mails carry sign-in and reset links: the files are the recipient's business only.
+                let d = dir.clone();
+                tokio::task::spawn_blocking(move || portico_storage::db::create_private_dir(&d))
+                    .await??;
                 let path = dir.join(format!("{key:012}.eml"));
-                tokio::fs::write(&path, message.formatted()).await?;
+                let mut open = tokio::fs::OpenOptions::new();
+                open.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                open.mode(0o600);
+                let mut file = open.open(&path).await?;
+                tokio::io::AsyncWriteExt::write_all(&mut file, &message.formatted()).await?;
+                file.sync_all().await?;
                 tracing::info!(path = %path.display(), to = %mail.to, "mail written to a file (no smtp_url configured)");
             }
         }

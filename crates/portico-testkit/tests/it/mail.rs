@@ -102,6 +102,12 @@ async fn without_smtp_mail_is_written_to_files(kind: DbKind) {
         raw.contains("To: =?utf-8?") && raw.contains("chen.wei@demo.example.com"),
         "{raw}"
     );
+    // Mails hold sign-in and reset links: owner-only, like the database.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
     app.stop().await;
 }
 
