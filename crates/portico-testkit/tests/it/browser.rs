@@ -120,29 +120,7 @@ async fn sign_in_journey_with_search_and_error_pages() {
         .unwrap();
     b.assert_accessible("login").await;
     // A wrong password keeps the e-mail and explains the problem.
-    b.client
-        .find(Locator::Css("input[name=\"email\"]"))
-        .await
-        .unwrap()
-        .send_keys("emma.jones@demo.example.com")
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Css("input[name=\"password\"]"))
-        .await
-        .unwrap()
-        .send_keys("not-my-password")
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Css(
-            "form[action=\"/login\"] button[type=\"submit\"]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill_sign_in(&b, "emma.jones@demo.example.com", "not-my-password").await;
     let alert = b
         .client
         .wait()
@@ -317,9 +295,8 @@ async fn add_agent(app: &TestApp) -> &'static str {
     email
 }
 
-/// Signs in through the `/login` form and waits for the signed-in page.
-async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
-    b.client.goto(&app.url("/login")).await.unwrap();
+/// Types e-mail and password into the open `/login` form and submits it.
+async fn fill_sign_in(b: &Browser, email: &str, password: &str) {
     b.client
         .find(Locator::Css("input[name=\"email\"]"))
         .await
@@ -331,7 +308,7 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
         .find(Locator::Css("input[name=\"password\"]"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     b.client
@@ -343,6 +320,12 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
         .click()
         .await
         .unwrap();
+}
+
+/// Signs in through the `/login` form and waits for the signed-in page.
+async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+    b.client.goto(&app.url("/login")).await.unwrap();
+    fill_sign_in(b, email, PASSWORD).await;
     b.client
         .wait()
         .for_element(Locator::Css("form[action=\"/logout\"]"))
