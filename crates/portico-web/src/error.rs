@@ -14,6 +14,11 @@ use serde::Serialize;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Requests under `/api` are answered with problem documents, everything else with pages.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
 /// One invalid field in a problem document.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {

@@ -13,7 +13,7 @@ use axum::response::Response;
 use portico_core::Locale;
 
 use crate::WebState;
-use crate::error::{Finished, PROBLEM_JSON, Problem, problem_response};
+use crate::error::{Finished, PROBLEM_JSON, Problem, is_api_path, problem_response};
 use crate::html::{PageContext, render};
 use crate::i18n::t;
 use crate::request_id::RequestId;
@@ -37,10 +37,6 @@ fn page_keys(status: StatusCode) -> (&'static str, &'static str) {
         413 => ("error-too-large-title", "error-too-large-body"),
         _ => ("error-internal-title", "error-internal-body"),
     }
-}
-
-pub(crate) fn is_api_path(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
 }
 
 /// Adds the request id to a handler's problem document, so every API error can be quoted.

@@ -73,7 +73,7 @@ impl FromRequestParts<WebState> for CurrentViewer {
         if let Some(v) = parts.extensions.get::<CurrentViewer>() {
             return Ok(v.clone());
         }
-        let api = crate::error_pages::is_api_path(parts.uri.path());
+        let api = crate::error::is_api_path(parts.uri.path());
         let reject = |error| ViewerRejection { api, error };
         let viewer = if let Some(token) = bearer_token(&parts.headers) {
             let token = token.to_string();
