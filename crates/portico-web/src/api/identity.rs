@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use portico_app::AppError;
 use portico_app::identity::{Account, SignIn};
 use serde::{Deserialize, Serialize};
@@ -71,13 +70,21 @@ pub struct MfaRequired {
     pub methods: Vec<String>,
 }
 
+/// What signing in answers with 200: signed in, or a second factor is needed first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    SignedIn(LoginResponse),
+    SecondFactor(MfaRequired),
+}
+
 /// Sign in with e-mail and password.
 ///
 /// Sets the session cookie. Wrong e-mail and wrong password get the same 401; empty fields are 422.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", operation_id = "auth_login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in, or a second factor is needed (`mfa_required`)", body = LoginResponse),
+        (status = 200, description = "Signed in, or a second factor is needed (`mfa_required`)", body = LoginOutcome),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing, empty or has the wrong type", body = Problem, content_type = "application/problem+json"),
@@ -87,20 +94,20 @@ pub async fn login(
     State(state): State<WebState>,
     session: Session,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LoginOutcome>, ApiError> {
     match portico_app::identity::sign_in(&state.app, &req.email, &req.password).await? {
         SignIn::SignedIn(account) => {
             start_session(&session, account.id).await?;
-            Ok(Json(LoginResponse {
+            Ok(Json(LoginOutcome::SignedIn(LoginResponse {
                 user: Me::from(&account),
-            })
-            .into_response())
+            })))
         }
-        SignIn::NeedsSecondFactor { methods, .. } => Ok(Json(MfaRequired {
-            mfa_required: true,
-            methods: methods.iter().map(|m| m.as_str().to_string()).collect(),
-        })
-        .into_response()),
+        SignIn::NeedsSecondFactor { methods, .. } => {
+            Ok(Json(LoginOutcome::SecondFactor(MfaRequired {
+                mfa_required: true,
+                methods: methods.iter().map(|m| m.as_str().to_string()).collect(),
+            })))
+        }
         SignIn::Throttled { retry_after_secs } => {
             Err(AppError::RateLimited { retry_after_secs }.into())
         }
