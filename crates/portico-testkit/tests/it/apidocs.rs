@@ -64,6 +64,12 @@ async fn security_schemes_and_which_operations_need_them() {
             );
             // Each scheme alone is enough: one requirement object per scheme.
             assert_eq!(op["security"].as_array().unwrap().len(), 2);
+        } else if op["security"].as_array().is_some_and(|reqs| {
+            reqs.iter()
+                .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+        }) {
+            // Open to everyone, and signed-in callers see more: `{}` plus either scheme.
+            assert_eq!(names, ["bearerAuth", "sessionCookie"], "{method} {path}");
         } else {
             assert!(
                 names.is_empty(),
@@ -71,6 +77,11 @@ async fn security_schemes_and_which_operations_need_them() {
             );
         }
     }
+    assert_eq!(
+        doc["paths"]["/api/v1/search"]["get"]["security"],
+        serde_json::json!([{}, {"bearerAuth": []}, {"sessionCookie": []}]),
+        "search is open, and answers signed-in callers with more"
+    );
     assert!(secured > 0, "GET /api/v1/me needs a signed-in caller");
     assert!(doc["paths"]["/api/v1/me"]["get"]["security"].is_array());
     assert!(

@@ -59,6 +59,8 @@ pub struct SearchResponse {
 /// Matches the words in every language the content is written in and answers in the caller's language.
 #[utoipa::path(get, path = "/api/v1/search", tag = "portal", operation_id = "search",
     params(SearchParams),
+    // Anyone may search; signed-in callers also find what is written for customers or staff.
+    security((), ("bearerAuth" = []), ("sessionCookie" = [])),
     responses(
         (status = 200, description = "Matches, best first", body = SearchResponse),
         (status = 400, description = "A parameter is malformed", body = Problem, content_type = "application/problem+json"),
