@@ -63,3 +63,4 @@ api-docs-c-enum = One of
 api-docs-c-read-only = Read-only
 api-docs-c-write-only = Write-only
 api-docs-c-deprecated = Deprecated
+api-docs-op-security-optional = (optional: anyone may call it; signed-in callers get more)

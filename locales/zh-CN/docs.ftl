@@ -63,3 +63,4 @@ api-docs-c-enum = 可选值
 api-docs-c-read-only = 只读
 api-docs-c-write-only = 只写
 api-docs-c-deprecated = 已弃用
+api-docs-op-security-optional = （可选：任何人都可调用；已登录的调用者可获得更多内容）

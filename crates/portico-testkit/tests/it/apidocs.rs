@@ -191,6 +191,10 @@ async fn docs_page_shows_parameters_bodies_schemas_and_security() {
     );
     let search = main.split("id=\"search\"").nth(1).unwrap();
     let search = search.split("class=\"api-op\"").next().unwrap();
+    assert!(
+        search.contains("(optional: anyone may call it; signed-in callers get more)"),
+        "search says its authentication is optional"
+    );
     let limit_row = search
         .split("<tr>")
         .find(|row| row.contains("<code>limit</code>"))

@@ -92,6 +92,8 @@ pub struct ApiOperation {
     pub tags: Vec<String>,
     /// Any one of these authenticates the caller; empty when the operation is open to everyone.
     pub security: Vec<SchemeRef>,
+    /// Open to everyone, and a signed-in caller (by one of `security`) gets more.
+    pub security_optional: bool,
     pub parameters: Vec<Field>,
     pub request_body: Option<RequestBody>,
     pub responses: Vec<ApiResponse>,
@@ -459,6 +461,12 @@ pub fn operations(doc: &Value) -> Vec<ApiOperation> {
                     })
                     .unwrap_or_default(),
                 security: security(op),
+                security_optional: op.get("security").and_then(Value::as_array).is_some_and(
+                    |reqs| {
+                        reqs.iter()
+                            .any(|r| r.as_object().is_some_and(Map::is_empty))
+                    },
+                ),
                 parameters: shared.iter().copied().chain(own).map(parameter).collect(),
                 request_body,
                 responses,
