@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod listener;
 pub mod server;
 pub mod telemetry;
