@@ -117,3 +117,31 @@ pub async fn update_token_last_used(
     .await?;
     Ok(())
 }
+
+/// A user's tokens, newest first.
+pub async fn list_tokens_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<ApiToken>> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC");
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, [user_id.into()]))
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// Deletes one of a user's tokens; false when the user has no token with that id.
+pub async fn delete_token_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    id: i64,
+) -> Result<bool> {
+    let res = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2",
+            [id.into(), user_id.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected() == 1)
+}

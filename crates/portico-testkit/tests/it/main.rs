@@ -19,4 +19,5 @@ mod ops;
 mod pages;
 mod search;
 mod storage;
+mod tokens;
 mod viewer;

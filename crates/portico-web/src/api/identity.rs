@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use portico_app::AppError;
+use portico_app::identity::tokens::{NewToken, TokenRequest};
 use portico_app::identity::{Account, SignIn};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -23,6 +24,9 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(user_show))
+        .routes(routes!(token_from_credentials))
+        .routes(routes!(tokens_list, token_create))
+        .routes(routes!(token_delete))
 }
 
 /// E-mail and password.
@@ -165,4 +169,206 @@ pub async fn user_show(
         locale: a.locale.as_str().into(),
         roles: vec![a.role.as_str().into()],
     }))
+}
+
+/// A new API token for the signed-in caller.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateTokenRequest {
+    /// What the token is for (shown in the token list), 1 to 100 characters.
+    pub name: String,
+    /// Limit the token to these scopes (`portal`, `queue`, `operations`, `admin`); leave out for all of
+    /// the caller's permissions. A token never has a permission its user lacks.
+    pub scopes: Option<Vec<String>>,
+    /// Days until the token stops working (1 to 3650); leave out for a token that lasts until revoked.
+    pub expires_in_days: Option<u32>,
+}
+
+/// A token as listed: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// `null`: all of the user's permissions.
+    pub scopes: Option<Vec<String>>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; `null`: until revoked.
+    pub expires_at: Option<String>,
+    /// RFC 3339, to the minute; `null`: never used.
+    pub last_used_at: Option<String>,
+}
+
+impl From<&portico_app::identity::tokens::ApiToken> for TokenInfo {
+    fn from(t: &portico_app::identity::tokens::ApiToken) -> Self {
+        TokenInfo {
+            id: t.id,
+            name: t.name.clone(),
+            scopes: t
+                .scopes
+                .as_ref()
+                .map(|s| s.iter().map(|sc| sc.as_str().to_string()).collect()),
+            created_at: t.created_at.to_rfc3339(),
+            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+            last_used_at: t.last_used_at.map(|e| e.to_rfc3339()),
+        }
+    }
+}
+
+/// A token just made. `token` is the secret: it is shown this once and cannot be read again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub id: i64,
+    /// Send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub name: String,
+    pub scopes: Option<Vec<String>>,
+    /// RFC 3339; `null`: until revoked.
+    pub expires_at: Option<String>,
+}
+
+impl From<NewToken> for CreatedToken {
+    fn from(n: NewToken) -> Self {
+        let info = TokenInfo::from(&n.token);
+        CreatedToken {
+            id: info.id,
+            token: n.secret,
+            name: info.name,
+            scopes: info.scopes,
+            expires_at: info.expires_at,
+        }
+    }
+}
+
+/// The caller's API tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenInfo>,
+    /// Always `null`: every token is listed (a user holds at most 50).
+    pub next_cursor: Option<String>,
+}
+
+/// Make an API token.
+///
+/// For apps and scripts acting as the caller. A caller who came with a scoped token can only make
+/// tokens within its scopes.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "identity", operation_id = "me_tokens_create",
+    request_body = CreateTokenRequest,
+    responses(
+        (status = 201, description = "Made; the secret is in `token`, shown this once", body = CreatedToken),
+        (status = 401, description = "Not signed in, or the bearer token is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The caller already holds the most tokens allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not valid (named in `errors`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn token_create(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    ApiJson(req): ApiJson<CreateTokenRequest>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let made = portico_app::identity::tokens::create_token(
+        &state.app,
+        &viewer,
+        &TokenRequest {
+            name: req.name,
+            scopes: req.scopes,
+            expires_in_days: req.expires_in_days,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(made.into())))
+}
+
+/// The caller's API tokens, newest first.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "identity", operation_id = "me_tokens_list",
+    responses(
+        (status = 200, description = "The tokens (never their secrets)", body = TokenList),
+        (status = 401, description = "Not signed in, or the bearer token is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn tokens_list(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+) -> Result<Json<TokenList>, ApiError> {
+    let tokens = portico_app::identity::tokens::list_tokens(&state.app, &viewer).await?;
+    Ok(Json(TokenList {
+        items: tokens.iter().map(TokenInfo::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Revoke one of the caller's API tokens; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "identity", operation_id = "me_tokens_delete",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not signed in, or the bearer token is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The caller has no token with this id", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn token_delete(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    portico_app::identity::tokens::revoke_token(&state.app, &viewer, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// E-mail and password, for a token instead of a session.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenCredentials {
+    pub email: String,
+    pub password: String,
+    /// A second-factor code, for accounts that need one.
+    pub code: Option<String>,
+    /// What the token is for; default "API sign-in".
+    pub name: Option<String>,
+}
+
+/// A token made from e-mail and password.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInToken {
+    pub id: i64,
+    /// Send it as `Authorization: Bearer <token>`; shown this once.
+    pub token: String,
+    /// RFC 3339: 90 days from now.
+    pub expires_at: Option<String>,
+}
+
+/// Get an API token with e-mail and password.
+///
+/// For apps and scripts: the same checks as signing in (wrong e-mail and wrong password get the same
+/// 401), and a token valid for 90 days instead of a session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "identity", operation_id = "auth_token",
+    request_body = TokenCredentials,
+    responses(
+        (status = 201, description = "The token, shown this once", body = SignInToken),
+        (status = 401, description = "Wrong e-mail or password, or a second factor is needed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or empty", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn token_from_credentials(
+    State(state): State<WebState>,
+    ApiJson(req): ApiJson<TokenCredentials>,
+) -> Result<(StatusCode, Json<SignInToken>), ApiError> {
+    match portico_app::identity::sign_in(&state.app, &req.email, &req.password).await? {
+        SignIn::SignedIn(account) => {
+            let made = portico_app::identity::tokens::create_sign_in_token(
+                &state.app,
+                account.id,
+                req.name.as_deref(),
+            )
+            .await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(SignInToken {
+                    id: made.token.id,
+                    token: made.secret,
+                    expires_at: made.token.expires_at.map(|e| e.to_rfc3339()),
+                }),
+            ))
+        }
+        // No second factor can be checked yet (`code` is for the accounts that will need one).
+        SignIn::NeedsSecondFactor { .. } | SignIn::Refused => Err(AppError::Unauthenticated.into()),
+        SignIn::Throttled { retry_after_secs } => {
+            Err(AppError::RateLimited { retry_after_secs }.into())
+        }
+    }
 }
