@@ -25,6 +25,11 @@ async fn home_page_in_both_languages(kind: DbKind) {
     let zh = app.get_in("/", "zh-CN").await.text().await.unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\""));
     assert!(zh.contains("北风服务中心") && zh.contains("申请退款"));
+    // Traditional-Chinese browsers read the Chinese pages far better than the English ones.
+    for tag in ["zh-TW", "zh-HK,en;q=0.5", "zh-Hant"] {
+        let page = app.get_in("/", tag).await.text().await.unwrap();
+        assert!(page.contains("<html lang=\"zh-CN\""), "{tag}");
+    }
 
     // The explicit choice beats the browser's preference.
     let r = app
