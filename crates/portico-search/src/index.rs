@@ -271,6 +271,46 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// The fragment `range` of `body`, carried on over the punctuation that closes it (tantivy's fragments
+/// end with the last word, so "…for a cancelled order." would lose its full stop, and "…申请退款。" its
+/// 。). At most three characters are added: full stops, question and exclamation marks, closing brackets
+/// and quotes; never a comma, which would make a cut look like a whole sentence.
+fn with_closing_punctuation(body: &str, range: std::ops::Range<usize>) -> String {
+    let Some(fragment) = body.get(range.clone()) else {
+        return String::new();
+    };
+    let closing: usize = body[range.end..]
+        .chars()
+        .take(3)
+        .take_while(|c| {
+            matches!(
+                c,
+                '.' | '!'
+                    | '?'
+                    | ')'
+                    | ']'
+                    | '"'
+                    | '\''
+                    | '…'
+                    | '。'
+                    | '！'
+                    | '？'
+                    | '）'
+                    | '」'
+                    | '』'
+                    | '”'
+                    | '’'
+                    | '》'
+            )
+        })
+        .map(char::len_utf8)
+        .sum();
+    let mut out = String::with_capacity(fragment.len() + closing);
+    out.push_str(fragment);
+    out.push_str(&body[range.end..range.end + closing]);
+    out
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when absent. An index written by another schema version,
     /// or one that cannot be read, is discarded and recreated empty: it is rebuilt from the database.
@@ -485,7 +525,8 @@ impl SearchIndex {
         };
         let (snippet, highlights) = match snippet.filter(|s| !s.is_empty()) {
             Some(s) => {
-                let fragment = s.fragment().to_string();
+                let body = text(f.body);
+                let fragment = with_closing_punctuation(&body, s.fragment_range());
                 let ranges = clean_ranges(&fragment, s.highlighted());
                 (fragment, ranges)
             }
@@ -707,5 +748,30 @@ impl SearchIndex {
         ]);
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.into_iter().next().map(|(_, addr)| addr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_closing_punctuation;
+
+    #[test]
+    fn fragments_keep_the_punctuation_that_closes_them() {
+        let en = "Return an item or ask for a refund for a cancelled order. Then wait.";
+        let end = en.find(" Then").unwrap_or(0) - 1;
+        assert_eq!(
+            with_closing_punctuation(en, 0..end),
+            "Return an item or ask for a refund for a cancelled order."
+        );
+        let zh = "退货，或为已取消的订单申请退款。";
+        let end = zh.len() - "。".len();
+        assert_eq!(with_closing_punctuation(zh, 0..end), zh);
+        // Words and commas are never added, and a fragment at the end stays as it is.
+        assert_eq!(with_closing_punctuation("one two", 0..3), "one");
+        assert_eq!(with_closing_punctuation("one, two", 0..3), "one");
+        assert_eq!(with_closing_punctuation("(see one).", 1..8), "see one).");
+        assert_eq!(with_closing_punctuation("one", 0..3), "one");
+        // A range that is not on character boundaries gives nothing rather than a panic.
+        assert_eq!(with_closing_punctuation(zh, 0..1), "");
     }
 }
