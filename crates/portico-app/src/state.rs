@@ -14,6 +14,8 @@ pub struct AppSettings {
     pub demo: bool,
     /// The public base URL, e.g. `https://help.example.com` (used in mails and links).
     pub base_url: Option<String>,
+    /// How failed sign-ins slow down and lock an address.
+    pub sign_in: crate::identity::SignInPolicy,
 }
 
 #[derive(Clone, Debug)]

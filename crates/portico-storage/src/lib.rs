@@ -16,6 +16,7 @@ pub mod outbox;
 mod query;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in_throttle;
 pub mod users;
 
 pub use db::{Backend, DatabaseUrl, Db, DbConfig};

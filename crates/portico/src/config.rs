@@ -75,6 +75,39 @@ impl Default for WorkerSettings {
     }
 }
 
+/// How repeated failed sign-ins for one address are held back (see `portico_app::identity::SignInPolicy`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignInSettings {
+    /// From this many consecutive failures on, each attempt waits 1 s, 2 s, 4 s … after the last one.
+    pub delay_after_failures: u32,
+    /// At this many consecutive failures the address is locked.
+    pub lock_after_failures: u32,
+    /// How long a lock lasts, in minutes.
+    pub lock_minutes: u64,
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        let p = portico_app::identity::SignInPolicy::default();
+        Self {
+            delay_after_failures: p.delay_after,
+            lock_after_failures: p.lock_after,
+            lock_minutes: p.lock_secs / 60,
+        }
+    }
+}
+
+impl SignInSettings {
+    pub fn policy(&self) -> portico_app::identity::SignInPolicy {
+        portico_app::identity::SignInPolicy {
+            delay_after: self.delay_after_failures,
+            lock_after: self.lock_after_failures,
+            lock_secs: self.lock_minutes.saturating_mul(60),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
@@ -109,6 +142,7 @@ pub struct Config {
     pub http: HttpSettings,
     pub workers: WorkerSettings,
     pub database: DatabaseSettings,
+    pub sign_in: SignInSettings,
 }
 
 impl Default for Config {
@@ -126,6 +160,7 @@ impl Default for Config {
             http: HttpSettings::default(),
             workers: WorkerSettings::default(),
             database: DatabaseSettings::default(),
+            sign_in: SignInSettings::default(),
         }
     }
 }
@@ -143,6 +178,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "http",
     "workers",
     "database",
+    "sign_in",
 ];
 
 /// `PORTICO_*` variables that are not settings: the config file's location, and test-suite knobs
@@ -519,7 +555,7 @@ mod tests {
         assert!(loaded.is_ok(), "{:?}", loaded.err());
         let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
         let mut keys: Vec<String> = TOP_LEVEL_KEYS.iter().map(|k| k.to_string()).collect();
-        for section in ["http", "workers", "database"] {
+        for section in ["http", "workers", "database", "sign_in"] {
             if let Some(obj) = defaults[section].as_object() {
                 keys.extend(obj.keys().cloned());
             }

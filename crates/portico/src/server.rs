@@ -179,6 +179,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
         AppSettings {
             demo: settings.raw.demo,
             base_url: settings.base_url.clone(),
+            sign_in: settings.raw.sign_in.policy(),
         },
         index,
     );
@@ -362,6 +363,7 @@ pub async fn run_worker_node(
         AppSettings {
             demo: false,
             base_url: settings.base_url.clone(),
+            sign_in: settings.raw.sign_in.policy(),
         },
     );
     let registry = Arc::new(match opts.registry {

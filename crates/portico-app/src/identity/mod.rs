@@ -8,6 +8,7 @@ pub use password::{
 };
 
 use portico_core::{Email, FieldError, Locale, Permission, Role, UserStatus, ValidationErrors};
+use portico_storage::sign_in_throttle;
 use portico_storage::users::{self, NewUser};
 
 pub use crate::viewer::{Account, Actor, Credential, Viewer};
@@ -118,6 +119,55 @@ impl SecondFactor {
     }
 }
 
+/// How repeated failed sign-ins for one e-mail address are slowed down: from `delay_after` consecutive
+/// failures on, each attempt must wait 1 s, 2 s, 4 s … after the last failure; at `lock_after` the
+/// address is locked for `lock_secs`. Counted in the database, so it holds across nodes, and per address
+/// typed — whether or not an account has it — so it reveals nothing about which addresses exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInPolicy {
+    pub delay_after: u32,
+    pub lock_after: u32,
+    pub lock_secs: u64,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> Self {
+        Self {
+            delay_after: 5,
+            lock_after: 10,
+            lock_secs: 15 * 60,
+        }
+    }
+}
+
+/// The throttle key of what was typed in the e-mail field: the address lower-cased (malformed input
+/// too, cut to the column's 320 characters).
+fn throttle_key(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(320).collect()
+}
+
+/// Seconds until `until`, rounded up (at least 1).
+fn secs_until(now: portico_core::Timestamp, until: portico_core::Timestamp) -> u64 {
+    u64::try_from((until.millis() - now.millis() + 999) / 1000)
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// When the next attempt may be made, if the address is being held back.
+fn held_until(
+    policy: &SignInPolicy,
+    t: &portico_storage::sign_in_throttle::Throttle,
+) -> Option<portico_core::Timestamp> {
+    if let Some(until) = t.locked_until {
+        return Some(until);
+    }
+    let failures = u32::try_from(t.failures).unwrap_or(0);
+    (policy.delay_after > 0 && failures >= policy.delay_after).then(|| {
+        let step = (failures - policy.delay_after).min(10);
+        t.last_failed_at.plus_millis(1000_i64 << step)
+    })
+}
+
 /// Decides a sign-in with e-mail and password. Empty fields are invalid input (422 naming each field);
 /// an unknown e-mail, a wrong password and a deactivated account are all [`SignIn::Refused`], in
 /// about the same time (the password is always hashed).
@@ -140,21 +190,58 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> Result<SignIn, A
     if !missing.is_empty() {
         return Err(ValidationErrors(missing).into());
     }
-    let Ok(email) = Email::parse("email", email) else {
-        // Still spend the hashing time, so malformed and unknown addresses are indistinguishable.
-        verify_password(password, None).await?;
-        return Ok(SignIn::Refused);
+    let conn = app.db().conn();
+    let policy = app.settings().sign_in;
+    let key = throttle_key(email);
+    let now = app.now();
+    let throttle = sign_in_throttle::find_throttle(conn, &key).await?;
+    if let Some(until) = throttle
+        .as_ref()
+        .and_then(|t| held_until(&policy, t))
+        .filter(|until| *until > now)
+    {
+        return Ok(SignIn::Throttled {
+            retry_after_secs: secs_until(now, until),
+        });
+    }
+    let signed_in = match Email::parse("email", email) {
+        Ok(email) => {
+            let user = users::find_user_by_email(conn, &email).await?;
+            let ok = verify_password(
+                password,
+                user.as_ref().and_then(|u| u.password_hash.as_deref()),
+            )
+            .await?;
+            user.filter(|u| ok && u.status == UserStatus::Active)
+        }
+        Err(_) => {
+            // Still spend the hashing time, so malformed and unknown addresses are indistinguishable.
+            verify_password(password, None).await?;
+            None
+        }
     };
-    let user = users::find_user_by_email(app.db().conn(), &email).await?;
-    let ok = verify_password(
-        password,
-        user.as_ref().and_then(|u| u.password_hash.as_deref()),
-    )
-    .await?;
-    Ok(match user {
-        Some(u) if ok && u.status == UserStatus::Active => SignIn::SignedIn(u.into()),
-        _ => SignIn::Refused,
-    })
+    match signed_in {
+        Some(u) => {
+            if throttle.is_some() {
+                sign_in_throttle::clear(conn, &key).await?;
+            }
+            Ok(SignIn::SignedIn(u.into()))
+        }
+        None => {
+            let t = sign_in_throttle::record_failure(conn, &key, now).await?;
+            if policy.lock_after > 0 && u32::try_from(t.failures).unwrap_or(0) >= policy.lock_after
+            {
+                let until =
+                    now.plus_secs(i64::try_from(policy.lock_secs).unwrap_or(i64::MAX / 2000));
+                sign_in_throttle::lock(conn, &key, until).await?;
+                tracing::warn!(
+                    locked_secs = policy.lock_secs,
+                    "sign-in locked for an address after repeated failures"
+                );
+            }
+            Ok(SignIn::Refused)
+        }
+    }
 }
 
 /// The viewer behind a browser session that names `user_id`: anonymous when the account is gone or
@@ -225,6 +312,31 @@ pub async fn find_account(app: &App, viewer: &Viewer, id: i64) -> Result<Account
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_hold_back_longer_and_then_lock() {
+        use portico_core::Timestamp;
+        use portico_storage::sign_in_throttle::Throttle;
+        let policy = SignInPolicy::default();
+        let at = Timestamp(1_000_000);
+        let t = |failures, locked_until| Throttle {
+            failures,
+            last_failed_at: at,
+            locked_until,
+        };
+        assert_eq!(held_until(&policy, &t(4, None)), None);
+        assert_eq!(held_until(&policy, &t(5, None)), Some(at.plus_millis(1000)));
+        assert_eq!(held_until(&policy, &t(6, None)), Some(at.plus_millis(2000)));
+        assert_eq!(
+            held_until(&policy, &t(9, None)),
+            Some(at.plus_millis(16_000))
+        );
+        let lock = Timestamp(9_000_000);
+        assert_eq!(held_until(&policy, &t(0, Some(lock))), Some(lock));
+        assert_eq!(secs_until(at, at.plus_millis(1)), 1);
+        assert_eq!(secs_until(at, at.plus_millis(15 * 60 * 1000)), 900);
+        assert_eq!(throttle_key("  Ada@Example.COM "), "ada@example.com");
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

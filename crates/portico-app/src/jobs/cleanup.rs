@@ -1,9 +1,9 @@
-//! The periodic housekeeping job: removes expired sessions, finished jobs and search-outbox entries past
-//! their retention. Idempotent: running it twice deletes nothing more.
+//! The periodic housekeeping job: removes expired sessions, finished jobs, search-outbox entries past
+//! their retention and sign-in failure counts a day old. Idempotent: running it twice deletes nothing more.
 
 use std::time::Duration;
 
-use portico_storage::{jobs, outbox, sessions};
+use portico_storage::{jobs, outbox, sessions, sign_in_throttle};
 
 use super::{JobContext, JobKinds, JobRegistry};
 
@@ -49,6 +49,13 @@ async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
         .await?
         .unwrap_or(now.plus_secs(-policy.outbox_days * day));
     let outbox = outbox::delete_outbox_before(conn, outbox_cutoff).await?;
-    tracing::info!(sessions, jobs, outbox, "cleanup removed expired records");
+    let throttles = sign_in_throttle::delete_stale_throttles(conn, now.plus_secs(-day)).await?;
+    tracing::info!(
+        sessions,
+        jobs,
+        outbox,
+        throttles,
+        "cleanup removed expired records"
+    );
     Ok(())
 }

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_api_tokens;
+mod m0003_sign_in_throttle;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_api_tokens::Migration),
+            Box::new(m0003_sign_in_throttle::Migration),
         ]
     }
 }

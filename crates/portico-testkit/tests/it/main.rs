@@ -19,5 +19,6 @@ mod ops;
 mod pages;
 mod search;
 mod storage;
+mod throttle;
 mod tokens;
 mod viewer;

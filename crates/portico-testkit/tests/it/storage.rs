@@ -181,6 +181,7 @@ async fn demo_content_loads_once(kind: DbKind) {
         portico_app::AppSettings {
             demo: true,
             base_url: None,
+            ..Default::default()
         },
     );
     let first = portico_app::demo::load_demo(&app).await.unwrap();

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use super::{PageContext, render};
 use crate::WebState;
 use crate::error::HtmlError;
-use crate::i18n::{LANG_COOKIE, t};
+use crate::i18n::{LANG_COOKIE, t, t_count};
 use crate::session::{end_session, start_session};
 
 /// This feature's pages.
@@ -121,7 +121,16 @@ pub async fn login_submit(
             Ok(fail(page, StatusCode::UNAUTHORIZED, msg))
         }
         SignIn::Throttled { retry_after_secs } => {
-            let msg = t(page.lang, "login-error-locked");
+            let msg = if retry_after_secs < 60 {
+                t_count(
+                    page.lang,
+                    "login-error-locked-seconds",
+                    retry_after_secs as usize,
+                )
+            } else {
+                let minutes = retry_after_secs.div_ceil(60);
+                t_count(page.lang, "login-error-locked-minutes", minutes as usize)
+            };
             let mut res = fail(page, StatusCode::TOO_MANY_REQUESTS, msg);
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
