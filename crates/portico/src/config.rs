@@ -363,6 +363,11 @@ impl Config {
                 "http.max_connections: must be at least 1".into(),
             ));
         }
+        if self.sign_in.lock_minutes == 0 || self.sign_in.lock_minutes > 7 * 24 * 60 {
+            return Err(ConfigError(
+                "sign_in.lock_minutes: must be between 1 and 10080 (a week)".into(),
+            ));
+        }
         if self.workers.concurrency == 0 || self.workers.concurrency > 256 {
             return Err(ConfigError(
                 "workers.concurrency: must be between 1 and 256".into(),
@@ -524,6 +529,13 @@ mod tests {
         assert!(bad(&[("PORTICO_DATABASE_URL", "mysql://x")]).starts_with("database_url:"));
         assert!(bad(&[("PORTICO_BASE_URL", "help.example.com")]).starts_with("base_url:"));
         assert!(bad(&[("PORTICO_LOG_FORMAT", "xml")]).contains("log_format"));
+        assert!(
+            bad(&[("PORTICO_SIGN_IN__LOCK_MINUTES", "0")]).starts_with("sign_in.lock_minutes:")
+        );
+        assert!(
+            bad(&[("PORTICO_SIGN_IN__LOCK_AFTER_FAILURES", "-1")])
+                .contains("sign_in.lock_after_failures")
+        );
         assert!(bad(&[("PORTICO_WORKERS__CONCURRENCY", "0")]).starts_with("workers.concurrency"));
         assert!(
             bad(&[("PORTICO_DATABSE_URL", "postgres://x/y")])
