@@ -131,9 +131,28 @@ pub async fn create_token(
     insert(app, account.id, &name, scopes.as_deref(), expires_at).await
 }
 
-/// Makes a token for an account that proved itself with e-mail and password (the caller has already
-/// been through [`super::sign_in`]). It expires after [`SIGN_IN_TOKEN_DAYS`].
-pub async fn create_sign_in_token(
+/// Makes a token from e-mail and password (`POST /api/v1/auth/token`): the same decision as signing in
+/// ([`super::sign_in`]: invalid input, throttling, one answer for every refusal), then a token that
+/// expires after [`SIGN_IN_TOKEN_DAYS`]. An account that needs a second factor is refused until
+/// second factors can be checked here.
+pub async fn sign_in_for_token(
+    app: &App,
+    email: &str,
+    password: &str,
+    name: Option<&str>,
+) -> Result<NewToken, AppError> {
+    match super::sign_in(app, email, password).await? {
+        super::SignIn::SignedIn(account) => create_sign_in_token(app, account.id, name).await,
+        super::SignIn::Throttled { retry_after_secs } => {
+            Err(AppError::RateLimited { retry_after_secs })
+        }
+        super::SignIn::NeedsSecondFactor { .. } | super::SignIn::Refused => {
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+async fn create_sign_in_token(
     app: &App,
     user_id: i64,
     name: Option<&str>,

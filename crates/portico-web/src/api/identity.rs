@@ -348,27 +348,19 @@ pub async fn token_from_credentials(
     State(state): State<WebState>,
     ApiJson(req): ApiJson<TokenCredentials>,
 ) -> Result<(StatusCode, Json<SignInToken>), ApiError> {
-    match portico_app::identity::sign_in(&state.app, &req.email, &req.password).await? {
-        SignIn::SignedIn(account) => {
-            let made = portico_app::identity::tokens::create_sign_in_token(
-                &state.app,
-                account.id,
-                req.name.as_deref(),
-            )
-            .await?;
-            Ok((
-                StatusCode::CREATED,
-                Json(SignInToken {
-                    id: made.token.id,
-                    token: made.secret,
-                    expires_at: made.token.expires_at.map(|e| e.to_rfc3339()),
-                }),
-            ))
-        }
-        // No second factor can be checked yet (`code` is for the accounts that will need one).
-        SignIn::NeedsSecondFactor { .. } | SignIn::Refused => Err(AppError::Unauthenticated.into()),
-        SignIn::Throttled { retry_after_secs } => {
-            Err(AppError::RateLimited { retry_after_secs }.into())
-        }
-    }
+    let made = portico_app::identity::tokens::sign_in_for_token(
+        &state.app,
+        &req.email,
+        &req.password,
+        req.name.as_deref(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SignInToken {
+            id: made.token.id,
+            token: made.secret,
+            expires_at: made.token.expires_at.map(|e| e.to_rfc3339()),
+        }),
+    ))
 }
