@@ -376,6 +376,31 @@ impl TestApp {
     }
 }
 
+/// Shorthands for tests: send a request and take its status or JSON body, panicking on transport errors.
+#[allow(
+    async_fn_in_trait,
+    reason = "test support, used only with the test kit's own runtime"
+)]
+pub trait Fetch {
+    async fn status_of(self) -> u16;
+    async fn json_of(self) -> serde_json::Value;
+}
+
+impl Fetch for reqwest::RequestBuilder {
+    async fn status_of(self) -> u16 {
+        self.send().await.expect("request").status().as_u16()
+    }
+
+    async fn json_of(self) -> serde_json::Value {
+        self.send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+}
+
 static SIGNED_IN_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A signed-in test client (see [`TestApp::client_as`]).

@@ -4,18 +4,15 @@
 use std::sync::Arc;
 
 use portico_testkit::portico_core::{FixedClock, Role, Timestamp};
-use portico_testkit::{DbKind, TestApp, TestOptions, both};
+use portico_testkit::{DbKind, Fetch, TestApp, TestOptions, both};
 use serde_json::{Value, json};
 
 async fn bearer_status(app: &TestApp, token: &str, path: &str) -> u16 {
     app.client
         .get(app.url(path))
         .bearer_auth(token)
-        .send()
+        .status_of()
         .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 async fn tokens_are_made_used_listed_and_revoked(kind: DbKind) {
@@ -54,22 +51,14 @@ async fn tokens_are_made_used_listed_and_revoked(kind: DbKind) {
         .client
         .get(app.url("/api/v1/me"))
         .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(me["id"], user.account.id);
     let list: Value = user
         .client
         .get(app.url("/api/v1/me/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], made["id"]);
@@ -82,12 +71,8 @@ async fn tokens_are_made_used_listed_and_revoked(kind: DbKind) {
     let theirs: Value = other
         .client
         .get(app.url("/api/v1/me/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(theirs["items"], json!([]));
     let path = format!("/api/v1/me/tokens/{}", made["id"]);
     let r = other.client.delete(app.url(&path)).send().await.unwrap();
@@ -188,12 +173,8 @@ async fn a_scoped_token_cannot_make_a_wider_one(kind: DbKind) {
         .client
         .post(app.url("/api/v1/me/tokens"))
         .json(&json!({"name": "portal only", "scopes": ["portal"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     let scoped = made["token"].as_str().unwrap();
     assert_eq!(made["scopes"], json!(["portal"]));
     assert_eq!(bearer_status(&app, scoped, "/api/v1/admin/jobs").await, 403);
@@ -247,22 +228,14 @@ async fn a_token_from_email_and_password(kind: DbKind) {
         .client
         .get(app.url("/api/v1/me"))
         .bearer_auth(secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(me["id"], user.account.id);
     let list: Value = user
         .client
         .get(app.url("/api/v1/me/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(list["items"][0]["name"], "CLI");
     // Same checks as signing in.
     for (body, status) in [

@@ -3,13 +3,9 @@
 //! the sign-out cookie a browser will accept.
 
 use portico_testkit::portico_core::{Role, Scope, Timestamp};
-use portico_testkit::{DbKind, TestApp, both};
+use portico_testkit::{DbKind, Fetch, TestApp, both};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-
-async fn status_of(r: reqwest::RequestBuilder) -> u16 {
-    r.send().await.unwrap().status().as_u16()
-}
 
 async fn viewer_from_cookie_or_bearer_token(kind: DbKind) {
     let Some(app) = TestApp::start(kind).await else {
@@ -19,15 +15,7 @@ async fn viewer_from_cookie_or_bearer_token(kind: DbKind) {
     let other = app.client_as(Role::Customer).await;
 
     // The session cookie.
-    let me: Value = customer
-        .client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = customer.client.get(app.url("/api/v1/me")).json_of().await;
     assert_eq!(me["id"], customer.account.id);
 
     // A bearer token, written by the test kit as token issuing will.
@@ -49,12 +37,8 @@ async fn viewer_from_cookie_or_bearer_token(kind: DbKind) {
         .client
         .get(app.url("/api/v1/me"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     assert_eq!(me["id"], customer.account.id);
 
     // A bearer request skips the cross-site check (no browser can send one cross-site) ...
@@ -123,11 +107,15 @@ async fn viewer_from_cookie_or_bearer_token(kind: DbKind) {
         .await
         .unwrap();
     assert_eq!(
-        status_of(app.client.get(app.url("/api/v1/me")).bearer_auth(&token)).await,
+        app.client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .status_of()
+            .await,
         401
     );
     assert_eq!(
-        status_of(customer.client.get(app.url("/api/v1/me"))).await,
+        customer.client.get(app.url("/api/v1/me")).status_of().await,
         401
     );
     app.stop().await;
@@ -144,9 +132,9 @@ async fn authorise_answers_401_403_or_404(kind: DbKind) {
 
     // A permission: nobody signed in 401, signed in without it 403, with it 200.
     let jobs = app.url("/api/v1/admin/jobs");
-    assert_eq!(status_of(app.client.get(&jobs)).await, 401);
-    assert_eq!(status_of(customer.client.get(&jobs)).await, 403);
-    assert_eq!(status_of(agent.client.get(&jobs)).await, 403);
+    assert_eq!(app.client.get(&jobs).status_of().await, 401);
+    assert_eq!(customer.client.get(&jobs).status_of().await, 403);
+    assert_eq!(agent.client.get(&jobs).status_of().await, 403);
     let r = admin.client.get(&jobs).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
@@ -157,14 +145,14 @@ async fn authorise_answers_401_403_or_404(kind: DbKind) {
         .token_for(admin.account.id, Some(&[Scope::Portal]), None)
         .await;
     assert_eq!(
-        status_of(app.client.get(&jobs).bearer_auth(&scoped)).await,
+        app.client.get(&jobs).bearer_auth(&scoped).status_of().await,
         403
     );
     let ops = app
         .token_for(admin.account.id, Some(&[Scope::Operations]), None)
         .await;
     assert_eq!(
-        status_of(app.client.get(&jobs).bearer_auth(&ops)).await,
+        app.client.get(&jobs).bearer_auth(&ops).status_of().await,
         200
     );
     let customer_admin_scope = app
@@ -175,22 +163,34 @@ async fn authorise_answers_401_403_or_404(kind: DbKind) {
         )
         .await;
     assert_eq!(
-        status_of(app.client.get(&jobs).bearer_auth(&customer_admin_scope)).await,
+        app.client
+            .get(&jobs)
+            .bearer_auth(&customer_admin_scope)
+            .status_of()
+            .await,
         403
     );
 
     // Someone else's thing: 404, as if it did not exist; one's own, or staff: 200.
     let profile = |id: i64| app.url(&format!("/api/v1/users/{id}"));
     assert_eq!(
-        status_of(customer.client.get(profile(other.account.id))).await,
+        customer
+            .client
+            .get(profile(other.account.id))
+            .status_of()
+            .await,
         404
     );
     assert_eq!(
-        status_of(customer.client.get(profile(customer.account.id))).await,
+        customer
+            .client
+            .get(profile(customer.account.id))
+            .status_of()
+            .await,
         200
     );
     assert_eq!(
-        status_of(customer.client.get(profile(i64::MAX))).await,
+        customer.client.get(profile(i64::MAX)).status_of().await,
         404,
         "a missing user looks the same as someone else's"
     );
@@ -204,9 +204,12 @@ async fn authorise_answers_401_403_or_404(kind: DbKind) {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["name"], json!(customer.account.name));
     assert!(body.get("email").is_none(), "profiles carry no e-mail");
-    assert_eq!(status_of(agent.client.get(profile(i64::MAX))).await, 404);
+    assert_eq!(agent.client.get(profile(i64::MAX)).status_of().await, 404);
     assert_eq!(
-        status_of(app.client.get(profile(customer.account.id))).await,
+        app.client
+            .get(profile(customer.account.id))
+            .status_of()
+            .await,
         401
     );
     app.stop().await;
