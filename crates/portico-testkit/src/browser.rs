@@ -147,6 +147,26 @@ impl Browser {
         panic!("could not start a Chromium session: {last_err}");
     }
 
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    /// Waits until an element matches `css`.
+    pub async fn wait_for(&self, css: &str) {
+        self.client
+            .wait()
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+    }
+
     pub async fn resize(&self, (w, h): (u32, u32)) {
         self.client.set_window_size(w, h).await.expect("resize");
     }

@@ -106,18 +106,8 @@ async fn sign_in_journey_with_search_and_error_pages() {
     b.resize(PHONE).await;
     set_language(&b, &app, "en").await;
     b.client.goto(&app.url("/")).await.unwrap();
-    b.client
-        .find(Locator::Css("a[href=\"/login\"]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("input[name=\"email\"]"))
-        .await
-        .unwrap();
+    b.click("a[href=\"/login\"]").await;
+    b.wait_for("input[name=\"email\"]").await;
     b.assert_accessible("login").await;
     // A wrong password keeps the e-mail and explains the problem.
     fill_sign_in(&b, "emma.jones@demo.example.com", "not-my-password").await;
@@ -148,20 +138,9 @@ async fn sign_in_journey_with_search_and_error_pages() {
         .unwrap();
     pw.clear().await.unwrap();
     pw.send_keys("demo-customer-2026").await.unwrap();
-    b.client
-        .find(Locator::Css(
-            "form[action=\"/login\"] button[type=\"submit\"]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("form[action=\"/logout\"]"))
-        .await
-        .unwrap();
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("form[action=\"/logout\"]").await;
     let body = b.client.source().await.unwrap();
     assert!(
         body.contains("Emma Jones"),
@@ -180,20 +159,9 @@ async fn sign_in_journey_with_search_and_error_pages() {
         .send_keys("refund")
         .await
         .unwrap();
-    b.client
-        .find(Locator::Css(
-            "form[role=\"search\"] button[type=\"submit\"]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("a.result-title[href=\"/catalog/refund\"]"))
-        .await
-        .unwrap();
+    b.click("form[role=\"search\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("a.result-title[href=\"/catalog/refund\"]").await;
     let marked = b
         .client
         .find(Locator::Css(".result-snippet mark, .result-title"))
@@ -311,51 +279,24 @@ async fn fill_sign_in(b: &Browser, email: &str, password: &str) {
         .send_keys(password)
         .await
         .unwrap();
-    b.client
-        .find(Locator::Css(
-            "form[action=\"/login\"] button[type=\"submit\"]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
 }
 
 /// Signs in through the `/login` form and waits for the signed-in page.
 async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.client.goto(&app.url("/login")).await.unwrap();
     fill_sign_in(b, email, PASSWORD).await;
-    b.client
-        .wait()
-        .for_element(Locator::Css("form[action=\"/logout\"]"))
-        .await
-        .unwrap();
+    b.wait_for("form[action=\"/logout\"]").await;
 }
 
 /// Signs out with the header's sign-out button, opening the account menu first where it is folded.
 async fn sign_out(b: &Browser) {
     if rect(b, ".account-toggle").await.is_some() {
-        b.client
-            .find(Locator::Css(".account-toggle"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.click(".account-toggle").await;
     }
-    b.client
-        .find(Locator::Css("form[action=\"/logout\"] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.client
-        .wait()
-        .for_element(Locator::Css("a[href=\"/login\"]"))
-        .await
-        .unwrap();
+    b.click("form[action=\"/logout\"] button").await;
+    b.wait_for("a[href=\"/login\"]").await;
 }
 
 /// Presses Tab until focus leaves the header and returns, for each header element focused on the way,
@@ -478,13 +419,7 @@ async fn header_is_one_compact_row_on_a_phone(kind: DbKind) {
                 let sign_out = rect(&b, "form[action=\"/logout\"] button").await;
                 if signed_in {
                     assert!(sign_out.is_none(), "{what}: sign-out folded away");
-                    b.client
-                        .find(Locator::Css(".account-toggle"))
-                        .await
-                        .unwrap()
-                        .click()
-                        .await
-                        .unwrap();
+                    b.click(".account-toggle").await;
                     let panel = b
                         .client
                         .find(Locator::Css(".account-panel"))
