@@ -143,6 +143,25 @@ async fn bad_token_requests_name_the_field(kind: DbKind) {
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
     }
+    // Malformed ids are the caller's mistake, never a 500.
+    for path in [
+        "/api/v1/me/tokens/abc",
+        "/api/v1/me/tokens/99999999999999999999",
+        "/api/v1/me/tokens/-",
+    ] {
+        assert_eq!(
+            user.client.delete(app.url(path)).status_of().await,
+            400,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        user.client
+            .get(app.url("/api/v1/users/abc"))
+            .status_of()
+            .await,
+        400
+    );
     let r = app
         .client
         .post(app.url("/api/v1/me/tokens"))
