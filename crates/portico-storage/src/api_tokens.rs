@@ -145,3 +145,15 @@ pub async fn delete_token_of_user(
         .await?;
     Ok(res.rows_affected() == 1)
 }
+
+/// Deletes every token of a user (the account was deactivated); returns how many.
+pub async fn delete_tokens_of_user(conn: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+    let res = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM api_tokens WHERE user_id = $1",
+            [user_id.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected())
+}

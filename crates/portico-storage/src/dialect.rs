@@ -62,3 +62,24 @@ pub fn last_issued_id_sql(backend: DbBackend, table: &str) -> String {
         ),
     }
 }
+
+/// The row-locking suffix for a read that a write transaction's decision rests on: PostgreSQL locks the
+/// rows until commit; SQLite's write transaction already excludes every other writer.
+pub fn for_update(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => " FOR UPDATE",
+        _ => "",
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern, so typed text matches literally.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -3,7 +3,9 @@
 //! subset both engines share (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the few places where the
 //! engines differ live in [`dialect`].
 
+pub mod account_links;
 pub mod api_tokens;
+pub mod audit;
 pub mod backup;
 pub mod db;
 pub mod dialect;

@@ -15,6 +15,9 @@ use crate::error::Result;
 
 /// The session key under which the signed-in user's id is kept (also copied to `sessions.user_id`).
 pub const USER_ID_KEY: &str = "user_id";
+/// Session keys for where the session was last used from (copied to `sessions.ip` / `user_agent`).
+pub const IP_KEY: &str = "ip";
+pub const USER_AGENT_KEY: &str = "ua";
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -29,9 +32,23 @@ impl DbSessionStore {
 }
 
 fn digest(id: &Id) -> String {
+    session_key(&id.to_string())
+}
+
+/// The stored key of the session whose cookie value is `cookie_id`: its SHA-256 in hex. It names the
+/// session to its owner (sign out this one) without being usable as a cookie.
+pub fn session_key(cookie_id: &str) -> String {
     let mut h = Sha256::new();
-    h.update(id.to_string().as_bytes());
+    h.update(cookie_id.as_bytes());
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn text_of(record: &Record, key: &str) -> Option<String> {
+    record
+        .data
+        .get(key)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
 }
 
 fn backend_err(e: impl std::fmt::Display) -> session_store::Error {
@@ -65,9 +82,17 @@ impl SessionStore for DbSessionStore {
                 .conn()
                 .execute_raw(stmt(
                     self.db.db_backend(),
-                    "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
-                     ON CONFLICT (id) DO NOTHING",
-                    [digest(&record.id).into(), user_id_of(record).into(), data.clone().into(), expires.0.into(), now.0.into()],
+                    "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at, ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                    [
+                        digest(&record.id).into(),
+                        user_id_of(record).into(),
+                        data.clone().into(),
+                        expires.0.into(),
+                        now.0.into(),
+                        text_of(record, IP_KEY).into(),
+                        text_of(record, USER_AGENT_KEY).into(),
+                    ],
                 ))
                 .await
                 .map_err(backend_err)?;
@@ -89,15 +114,19 @@ impl SessionStore for DbSessionStore {
             .conn()
             .execute_raw(stmt(
                 self.db.db_backend(),
-                "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                "INSERT INTO sessions (id, user_id, data, expires_at, created_at, updated_at, ip, user_agent) \
+                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
                  ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
-                 expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+                 expires_at = excluded.expires_at, updated_at = excluded.updated_at, ip = excluded.ip, \
+                 user_agent = excluded.user_agent",
                 [
                     digest(&record.id).into(),
                     user_id_of(record).into(),
                     data.into(),
                     expiry_on(self.clock.as_ref(), record).0.into(),
                     now.0.into(),
+                    text_of(record, IP_KEY).into(),
+                    text_of(record, USER_AGENT_KEY).into(),
                 ],
             ))
             .await
@@ -151,6 +180,77 @@ pub async fn delete_expired_sessions(conn: &impl ConnectionTrait, now: Timestamp
             conn.get_database_backend(),
             "DELETE FROM sessions WHERE expires_at <= $1",
             [now.0.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected())
+}
+
+/// A signed-in session as its owner sees it in their session list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The stored key ([`session_key`]).
+    pub key: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: Timestamp,
+    /// When the session last changed (visits record themselves every few minutes).
+    pub last_seen_at: Timestamp,
+}
+
+/// The live sessions of a user, most recently seen first.
+pub async fn list_sessions_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<Vec<SessionInfo>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT id, ip, user_agent, created_at, updated_at FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY updated_at DESC, id",
+            [user_id.into(), now.0.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionInfo {
+                key: r.try_get("", "id")?,
+                ip: r.try_get("", "ip")?,
+                user_agent: r.try_get("", "user_agent")?,
+                created_at: Timestamp(r.try_get("", "created_at")?),
+                last_seen_at: Timestamp(r.try_get("", "updated_at")?),
+            })
+        })
+        .collect()
+}
+
+/// Ends one session of a user; `false` when the user has no session with that key.
+pub async fn delete_session_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    key: &str,
+) -> Result<bool> {
+    let res = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM sessions WHERE user_id = $1 AND id = $2",
+            [user_id.into(), key.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Ends every session of a user except the one with key `keep`; returns how many ended.
+pub async fn delete_sessions_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64> {
+    let res = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM sessions WHERE user_id = $1 AND id <> $2",
+            [user_id.into(), keep.unwrap_or("").into()],
         ))
         .await?;
     Ok(res.rows_affected())

@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_api_tokens;
 mod m0003_sign_in_throttle;
+mod m0004_accounts;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_api_tokens::Migration),
             Box::new(m0003_sign_in_throttle::Migration),
+            Box::new(m0004_accounts::Migration),
         ]
     }
 }

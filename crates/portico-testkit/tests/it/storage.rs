@@ -243,6 +243,7 @@ async fn a_change_its_jobs_and_outbox_rows_commit_together(kind: DbKind) {
         locale: Locale::En,
         role: Role::Customer,
         password_hash: None,
+        email_verified: false,
     };
 
     // Rolled back (explicitly, and by dropping): nothing of it remains.
