@@ -2,7 +2,7 @@
 
 ## Sign in
 login-title = 登录
-login-intro = 登录后即可查看请求进度、管理个人信息。
+login-intro = 登录后即可查看申请进度、管理个人信息。
 login-email-label = 电子邮箱
 login-password-label = 密码
 login-submit = 登录

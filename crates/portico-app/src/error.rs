@@ -27,6 +27,12 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<portico_core::FieldError> for AppError {
+    fn from(e: portico_core::FieldError) -> Self {
+        AppError::Invalid(e.into())
+    }
+}
+
 impl From<StorageError> for AppError {
     fn from(e: StorageError) -> Self {
         match e {

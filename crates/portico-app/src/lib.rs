@@ -1,9 +1,11 @@
 //! Use cases. Both edges (HTML and JSON) call these functions; they authorise, validate, run the
 //! transaction and enqueue the jobs a change causes. Nothing here knows about HTTP.
 
+pub mod audit;
 pub mod demo;
 pub mod error;
 pub mod features;
+pub mod i18n;
 pub mod identity;
 pub mod jobs;
 pub mod mail;

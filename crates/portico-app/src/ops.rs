@@ -2,7 +2,9 @@
 //! job queue, and the session store the web edge keeps its sessions in.
 
 pub use portico_storage::jobs::JobCounts;
-pub use portico_storage::sessions::{DbSessionStore as SessionStore, USER_ID_KEY};
+pub use portico_storage::sessions::{
+    DbSessionStore as SessionStore, IP_KEY, USER_AGENT_KEY, USER_ID_KEY,
+};
 
 use crate::{App, AppError};
 

@@ -24,6 +24,10 @@ pub struct Account {
     pub locale: Locale,
     pub role: Role,
     pub status: UserStatus,
+    /// The address was confirmed by opening a mailed link (or the account was made by an operator).
+    pub email_verified: bool,
+    /// The person's IANA time zone, for showing times (UTC when unset).
+    pub time_zone: Option<String>,
 }
 
 impl From<User> for Account {
@@ -35,6 +39,8 @@ impl From<User> for Account {
             locale: u.locale,
             role: u.role,
             status: u.status,
+            email_verified: u.email_verified_at.is_some(),
+            time_zone: u.time_zone,
         }
     }
 }
@@ -113,6 +119,17 @@ impl Viewer {
         }
     }
 
+    /// The signed-in account with a verified e-mail address: 401 when nobody is signed in, 403 when the
+    /// address is not yet verified (submitting requests needs a verified address).
+    pub fn require_verified(&self, p: Permission) -> Result<&Account, AppError> {
+        let account = self.require(p)?;
+        if account.email_verified {
+            Ok(account)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// The signed-in account, or 401.
     pub fn require_signed_in(&self) -> Result<&Account, AppError> {
         self.account().ok_or(AppError::Unauthenticated)
@@ -164,6 +181,8 @@ mod tests {
                 locale: Locale::En,
                 role,
                 status: UserStatus::Active,
+                email_verified: true,
+                time_zone: None,
             },
             memberships: vec![],
             credential,

@@ -164,6 +164,11 @@ pub fn test_settings(db: &TestDb, opts: &TestOptions) -> Settings {
         ),
         ("PORTICO_WORKERS__POLL_INTERVAL_MS".into(), "50".into()),
         ("PORTICO_DATABASE__MAX_CONNECTIONS".into(), "5".into()),
+        // Every test client is 127.0.0.1: per-address limits only where a test sets them.
+        ("PORTICO_RATE_LIMITS__SIGN_IN_PER_MINUTE".into(), "0".into()),
+        ("PORTICO_RATE_LIMITS__SIGN_UP_PER_HOUR".into(), "0".into()),
+        ("PORTICO_RATE_LIMITS__RESET_PER_HOUR".into(), "0".into()),
+        ("PORTICO_RATE_LIMITS__TOKENS_PER_HOUR".into(), "0".into()),
     ];
     for (k, v) in &opts.settings {
         env.push((format!("PORTICO_{}", k.to_ascii_uppercase()), v.clone()));

@@ -1,67 +1,17 @@
 //! Translations (Fluent files under `locales/`, embedded at build time) and choosing the visitor's
 //! language: the `portico_lang` cookie set by the language switcher, then `Accept-Language`, then English.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
 use axum::extract::{FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
-use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
 use portico_core::Locale;
 
-static_loader! {
-    static LOCALES = {
-        locales: "../../locales",
-        fallback_language: "en",
-        // Isolation marks (U+2068/U+2069) around arguments would end up inside HTML and e-mails.
-        customise: |bundle| bundle.set_use_isolating(false),
-    };
-}
-
-static EN: LanguageIdentifier = langid!("en");
-static ZH_CN: LanguageIdentifier = langid!("zh-CN");
+pub use portico_app::i18n::{t, t_args, t_count, t1};
 
 /// Name of the cookie holding an explicit language choice.
 pub const LANG_COOKIE: &str = "portico_lang";
-
-fn lang_id(l: Locale) -> &'static LanguageIdentifier {
-    match l {
-        Locale::En => &EN,
-        Locale::ZhCn => &ZH_CN,
-    }
-}
-
-/// The message `key` in `locale` (falling back to English, then to the key itself).
-pub fn t(locale: Locale, key: &str) -> String {
-    LOCALES
-        .try_lookup(lang_id(locale), key)
-        .unwrap_or_else(|| key.to_string())
-}
-
-/// The message `key` with one named argument.
-pub fn t1(locale: Locale, key: &str, name: &str, value: &str) -> String {
-    let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-    args.insert(
-        Cow::Owned(name.to_string()),
-        FluentValue::from(value.to_string()),
-    );
-    LOCALES
-        .try_lookup_with_args(lang_id(locale), key, &args)
-        .unwrap_or_else(|| key.to_string())
-}
-
-/// The message `key` with a number argument `count` (for plural forms).
-pub fn t_count(locale: Locale, key: &str, count: usize) -> String {
-    let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-    args.insert(Cow::Borrowed("count"), FluentValue::from(count));
-    LOCALES
-        .try_lookup_with_args(lang_id(locale), key, &args)
-        .unwrap_or_else(|| key.to_string())
-}
 
 /// The locale chosen for a request, from the request's headers.
 pub fn negotiate(parts_headers: &axum::http::HeaderMap) -> Locale {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod error;
 pub mod error_pages;
 pub mod html;
@@ -53,6 +54,10 @@ pub struct WebConfig {
     pub session_idle: Duration,
     /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: Option<secrecy::SecretString>,
+    /// Proxies whose `X-Forwarded-For` is believed (see [`client::client_ip`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Per-address request limits on sign-in, sign-up, reset and token endpoints.
+    pub rate_limits: client::RateLimitConfig,
 }
 
 impl Default for WebConfig {
@@ -65,6 +70,8 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(30),
             session_idle: Duration::from_secs(14 * 86_400),
             metrics_token: None,
+            trusted_proxies: Vec::new(),
+            rate_limits: client::RateLimitConfig::default(),
         }
     }
 }
@@ -77,6 +84,7 @@ pub struct WebState {
     pub openapi: Arc<utoipa::openapi::OpenApi>,
     /// Set once start-up work (migrations, demo content) is done; `/readyz` waits for it.
     pub ready: Arc<AtomicBool>,
+    pub rate_limits: Arc<client::RateLimits>,
 }
 
 impl std::fmt::Debug for WebState {
@@ -107,6 +115,7 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
         config: config.clone(),
         openapi: Arc::new(openapi),
         ready,
+        rate_limits: client::RateLimits::new(&config.rate_limits),
     };
 
     let sessions = SessionManagerLayer::new(portico_app::ops::session_store(&app))
@@ -141,6 +150,8 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
             state.clone(),
             security::cross_site_check,
         ))
+        .layer(from_fn_with_state(state.clone(), client::rate_limit))
+        .layer(from_fn_with_state(state.clone(), client::record_client))
         .layer(from_fn(error::catch_panic))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

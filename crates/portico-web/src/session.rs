@@ -2,44 +2,54 @@
 //! are strict about.
 //!
 //! Sessions expire after a period without visits. tower-sessions only saves (and so only extends) a
-//! session that changed, so a visit records the day it was seen; that changes the session at most once
-//! a day, keeping an active visitor signed in without a write on every request.
+//! session that changed, so a visit records the five-minute slot it was seen in (and the address it
+//! came from, when that changed): at most one write per session every five minutes keeps an active
+//! visitor signed in and the "last seen" of the security page current, without a write per request.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use portico_app::ops::USER_ID_KEY;
+use portico_app::audit::Origin;
+use portico_app::ops::{IP_KEY, USER_AGENT_KEY, USER_ID_KEY};
 use portico_app::viewer::Viewer;
 use portico_app::{App, AppError};
 use tower_sessions::Session;
 
 use crate::WebState;
 
-const SEEN_DAY_KEY: &str = "seen_day";
+const SEEN_KEY: &str = "seen";
+/// How finely "last seen" is kept.
+const SEEN_SLOT_MS: i64 = 5 * 60 * 1000;
 
 fn session_err(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))
 }
 
-/// The viewer signed in on this session (anonymous if none); extends the session's life once a day.
-pub async fn session_viewer(session: &Session, app: &App) -> Result<Viewer, AppError> {
+/// The viewer signed in on this session (anonymous if none); records the visit (see the module docs).
+pub async fn session_viewer(
+    session: &Session,
+    app: &App,
+    ip: Option<String>,
+) -> Result<Viewer, AppError> {
     let Some(id) = session.get::<i64>(USER_ID_KEY).await.map_err(session_err)? else {
         return Ok(Viewer::anonymous());
     };
     let viewer = portico_app::identity::viewer_for_session(app, id).await?;
     if viewer.is_signed_in() {
-        let today = app.now().millis() / 86_400_000;
-        if session
-            .get::<i64>(SEEN_DAY_KEY)
-            .await
-            .map_err(session_err)?
-            != Some(today)
-        {
-            session
-                .insert(SEEN_DAY_KEY, today)
-                .await
-                .map_err(session_err)?;
+        let slot = app.now().millis() / SEEN_SLOT_MS;
+        if session.get::<i64>(SEEN_KEY).await.map_err(session_err)? != Some(slot) {
+            session.insert(SEEN_KEY, slot).await.map_err(session_err)?;
+            if let Some(ip) = ip
+                && session
+                    .get::<String>(IP_KEY)
+                    .await
+                    .map_err(session_err)?
+                    .as_deref()
+                    != Some(ip.as_str())
+            {
+                session.insert(IP_KEY, ip).await.map_err(session_err)?;
+            }
         }
     } else {
         // The account is gone or deactivated: end the session rather than carry it around.
@@ -48,13 +58,33 @@ pub async fn session_viewer(session: &Session, app: &App) -> Result<Viewer, AppE
     Ok(viewer)
 }
 
-/// Rotates the session id (no fixation) and records the user.
-pub async fn start_session(session: &Session, user_id: i64) -> Result<(), AppError> {
+/// Rotates the session id (no fixation) and records the user and where they signed in from.
+pub async fn start_session(
+    session: &Session,
+    user_id: i64,
+    origin: &Origin,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
+    if let Some(ip) = &origin.ip {
+        session.insert(IP_KEY, ip).await.map_err(session_err)?;
+    }
+    if let Some(ua) = &origin.user_agent {
+        session
+            .insert(USER_AGENT_KEY, ua)
+            .await
+            .map_err(session_err)?;
+    }
     session
         .insert(USER_ID_KEY, user_id)
         .await
         .map_err(session_err)
+}
+
+/// The stored key of this session (for "this is your current session" and "sign out the others").
+pub fn current_session_key(session: &Session) -> Option<String> {
+    session
+        .id()
+        .map(|id| portico_app::identity::account::session_key(&id.to_string()))
 }
 
 /// Ends the session: the row is deleted and the browser told to drop the cookie.

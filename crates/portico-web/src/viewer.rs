@@ -82,9 +82,15 @@ impl FromRequestParts<WebState> for CurrentViewer {
                 .map_err(reject)?
         } else {
             match Session::from_request_parts(parts, state).await {
-                Ok(session) => crate::session::session_viewer(&session, &state.app)
-                    .await
-                    .map_err(reject)?,
+                Ok(session) => {
+                    let ip = parts
+                        .extensions
+                        .get::<crate::client::ClientIp>()
+                        .map(|c| c.0.to_string());
+                    crate::session::session_viewer(&session, &state.app, ip)
+                        .await
+                        .map_err(reject)?
+                }
                 Err(_) => Viewer::anonymous(),
             }
         };

@@ -38,6 +38,9 @@ pub struct HttpSettings {
     pub header_read_timeout_secs: u64,
     /// Connections served at once; further ones wait in the listen queue until one closes.
     pub max_connections: usize,
+    /// Reverse proxies (addresses or CIDR ranges, e.g. `["10.0.0.0/8", "127.0.0.1"]`) whose
+    /// `X-Forwarded-For` names the client. Empty: the connection's peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpSettings {
@@ -50,6 +53,7 @@ impl Default for HttpSettings {
             metrics_token: None,
             header_read_timeout_secs: 10,
             max_connections: 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -108,6 +112,60 @@ impl SignInSettings {
     }
 }
 
+/// Requests allowed per client address on the endpoints people could hammer (0 turns a limit off).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Sign-in attempts (page, API, token from password) per minute.
+    pub sign_in_per_minute: u32,
+    /// Sign-ups per hour.
+    pub sign_up_per_hour: u32,
+    /// Password-reset requests and reset or invitation links used, per hour.
+    pub reset_per_hour: u32,
+    /// API tokens made per hour.
+    pub tokens_per_hour: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        let d = portico_web::client::RateLimitConfig::default();
+        Self {
+            sign_in_per_minute: d.sign_in_per_minute,
+            sign_up_per_hour: d.sign_up_per_hour,
+            reset_per_hour: d.reset_per_hour,
+            tokens_per_hour: d.tokens_per_hour,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    pub fn config(&self) -> portico_web::client::RateLimitConfig {
+        portico_web::client::RateLimitConfig {
+            sign_in_per_minute: self.sign_in_per_minute,
+            sign_up_per_hour: self.sign_up_per_hour,
+            reset_per_hour: self.reset_per_hour,
+            tokens_per_hour: self.tokens_per_hour,
+        }
+    }
+}
+
+/// Parses `http.trusted_proxies` entries: an address (`10.0.0.7`) or a range (`10.0.0.0/8`).
+pub fn parse_trusted_proxies(entries: &[String]) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    entries
+        .iter()
+        .map(|e| {
+            let e = e.trim();
+            e.parse::<ipnet::IpNet>()
+                .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "http.trusted_proxies: `{e}` is not an IP address or range such as 10.0.0.0/8"
+                    ))
+                })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
@@ -143,6 +201,7 @@ pub struct Config {
     pub workers: WorkerSettings,
     pub database: DatabaseSettings,
     pub sign_in: SignInSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 impl Default for Config {
@@ -161,6 +220,7 @@ impl Default for Config {
             workers: WorkerSettings::default(),
             database: DatabaseSettings::default(),
             sign_in: SignInSettings::default(),
+            rate_limits: RateLimitSettings::default(),
         }
     }
 }
@@ -179,6 +239,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "workers",
     "database",
     "sign_in",
+    "rate_limits",
 ];
 
 /// `PORTICO_*` variables that are not settings: the config file's location, and test-suite knobs
@@ -363,6 +424,7 @@ impl Config {
                 "http.max_connections: must be at least 1".into(),
             ));
         }
+        parse_trusted_proxies(&self.http.trusted_proxies)?;
         if self.sign_in.lock_minutes == 0 || self.sign_in.lock_minutes > 7 * 24 * 60 {
             return Err(ConfigError(
                 "sign_in.lock_minutes: must be between 1 and 10080 (a week)".into(),

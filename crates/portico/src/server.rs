@@ -135,6 +135,15 @@ pub fn standard_registry(settings: &Settings) -> anyhow::Result<JobRegistry> {
     Ok(JobRegistry::standard(CleanupPolicy::default(), mailer))
 }
 
+/// `http://` and the listening address, with an any-address (`0.0.0.0`, `::`) shown as `localhost`.
+fn local_base_url(addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
 /// The web settings derived from the validated configuration.
 pub fn web_config(settings: &Settings) -> WebConfig {
     let raw = &settings.raw;
@@ -149,6 +158,10 @@ pub fn web_config(settings: &Settings) -> WebConfig {
         request_timeout: Duration::from_secs(raw.http.request_timeout_secs),
         session_idle: Duration::from_secs(raw.http.session_idle_days.saturating_mul(86_400)),
         metrics_token: raw.http.metrics_token.clone(),
+        // Validated at load (`Config::validate`).
+        trusted_proxies: crate::config::parse_trusted_proxies(&raw.http.trusted_proxies)
+            .unwrap_or_default(),
+        rate_limits: raw.rate_limits.config(),
     }
 }
 
@@ -173,17 +186,23 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
         })
         .await??
     };
+    let addr = listener.local_addr()?;
     let app = App::with_search(
         db.clone(),
         opts.clock.clone(),
         AppSettings {
             demo: settings.raw.demo,
-            base_url: settings.base_url.clone(),
+            // Links in mails need an absolute address; without a configured one, this node's own.
+            base_url: Some(
+                settings
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| local_base_url(addr)),
+            ),
             sign_in: settings.raw.sign_in.policy(),
         },
         index,
     );
-    let addr = listener.local_addr()?;
     let ready = Arc::new(AtomicBool::new(false));
     let shutdown = CancellationToken::new();
     let router = portico_web::router(app.clone(), web_config(settings), ready.clone());

@@ -1,16 +1,23 @@
 //! Accounts: creating users and signing in. Passwords are hashed in [`password`].
 
+pub mod account;
+pub mod admin;
+pub(crate) mod links;
+pub mod mails;
 pub mod password;
 pub mod tokens;
+pub mod user_agent;
 
 pub use password::{
-    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, check_password_policy, hash_password, verify_password,
+    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, check_password_policy, check_password_strength,
+    hash_password, verify_password,
 };
 
 use portico_core::{Email, FieldError, Locale, Permission, Role, UserStatus, ValidationErrors};
 use portico_storage::sign_in_throttle;
 use portico_storage::users::{self, NewUser};
 
+use crate::audit::{self, Subject};
 pub use crate::viewer::{Account, Actor, Credential, Viewer};
 use crate::{App, AppError};
 
@@ -73,6 +80,8 @@ pub async fn add_user(app: &App, input: AddUser<'_>) -> Result<Account, AppError
             locale: input.locale,
             role: input.role,
             password_hash: Some(&hash),
+            // Made by an operator, who vouches for the address.
+            email_verified: true,
         },
         app.now(),
     )
@@ -142,7 +151,7 @@ impl Default for SignInPolicy {
 
 /// The throttle key of what was typed in the e-mail field: the address lower-cased (malformed input
 /// too, cut to the column's 320 characters).
-fn throttle_key(email: &str) -> String {
+pub(crate) fn throttle_key(email: &str) -> String {
     email.trim().to_lowercase().chars().take(320).collect()
 }
 
@@ -171,7 +180,12 @@ fn held_until(
 /// Decides a sign-in with e-mail and password. Empty fields are invalid input (422 naming each field);
 /// an unknown e-mail, a wrong password and a deactivated account are all [`SignIn::Refused`], in
 /// about the same time (the password is always hashed).
-pub async fn sign_in(app: &App, email: &str, password: &str) -> Result<SignIn, AppError> {
+pub async fn sign_in(
+    app: &App,
+    email: &str,
+    password: &str,
+    origin: &crate::audit::Origin,
+) -> Result<SignIn, AppError> {
     let mut missing = Vec::new();
     if email.trim().is_empty() {
         missing.push(FieldError::new(
@@ -204,7 +218,7 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> Result<SignIn, A
             retry_after_secs: secs_until(now, until),
         });
     }
-    let signed_in = match Email::parse("email", email) {
+    let (user, ok) = match Email::parse("email", email) {
         Ok(email) => {
             let user = users::find_user_by_email(conn, &email).await?;
             let ok = verify_password(
@@ -212,36 +226,97 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> Result<SignIn, A
                 user.as_ref().and_then(|u| u.password_hash.as_deref()),
             )
             .await?;
-            user.filter(|u| ok && u.status == UserStatus::Active)
+            (user, ok)
         }
         Err(_) => {
             // Still spend the hashing time, so malformed and unknown addresses are indistinguishable.
             verify_password(password, None).await?;
-            None
+            (None, false)
         }
     };
-    match signed_in {
+    let subject = user.as_ref().map_or(Subject::None, |u| Subject::User(u.id));
+    match user.filter(|u| ok && u.status == UserStatus::Active) {
         Some(u) => {
             if throttle.is_some() {
                 sign_in_throttle::clear(conn, &key).await?;
             }
+            audit::record(
+                conn,
+                now,
+                origin,
+                Some(u.id),
+                "auth.signed_in",
+                subject,
+                serde_json::json!({}),
+            )
+            .await?;
             Ok(SignIn::SignedIn(u.into()))
         }
         None => {
             let t = sign_in_throttle::record_failure(conn, &key, now).await?;
+            let typed: String = email.trim().chars().take(254).collect();
+            audit::record(
+                conn,
+                now,
+                origin,
+                None,
+                "auth.sign_in_failed",
+                subject,
+                serde_json::json!({ "email": typed }),
+            )
+            .await?;
             if policy.lock_after > 0 && u32::try_from(t.failures).unwrap_or(0) >= policy.lock_after
             {
-                let until =
-                    now.plus_secs(i64::try_from(policy.lock_secs).unwrap_or(i64::MAX / 2000));
-                sign_in_throttle::lock(conn, &key, until).await?;
-                tracing::warn!(
-                    locked_secs = policy.lock_secs,
-                    "sign-in locked for an address after repeated failures"
-                );
+                lock_out(app, &key, subject, origin).await?;
             }
             Ok(SignIn::Refused)
         }
     }
+}
+
+/// Locks an address after too many failures; the account behind it (if any) is told by mail, with the
+/// way to lift the lock at once (a password reset).
+async fn lock_out(
+    app: &App,
+    key: &str,
+    subject: Subject,
+    origin: &crate::audit::Origin,
+) -> Result<(), AppError> {
+    let policy = app.settings().sign_in;
+    let mut tx = app.begin().await?;
+    let now = tx.now();
+    let until = now.plus_secs(i64::try_from(policy.lock_secs).unwrap_or(i64::MAX / 2000));
+    sign_in_throttle::lock(tx.conn(), key, until).await?;
+    audit::record(
+        tx.conn(),
+        now,
+        origin,
+        None,
+        "auth.locked",
+        subject,
+        serde_json::json!({ "minutes": policy.lock_secs.div_ceil(60) }),
+    )
+    .await?;
+    if let Subject::User(id) = subject
+        && let Some(user) = users::find_user_by_id(tx.conn(), id).await?
+    {
+        let minutes = policy.lock_secs.div_ceil(60).to_string();
+        account::send(
+            app,
+            &mut tx,
+            mails::AccountMail::Locked,
+            (&user.email, &user.name, user.locale),
+            Some("/password/forgot"),
+            &[("minutes", &minutes)],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::warn!(
+        locked_secs = policy.lock_secs,
+        "sign-in locked for an address after repeated failures"
+    );
+    Ok(())
 }
 
 /// The viewer behind a browser session that names `user_id`: anonymous when the account is gone or

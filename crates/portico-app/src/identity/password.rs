@@ -587,3 +587,129 @@ mod tests {
         Ok(())
     }
 }
+
+/// The lowest zxcvbn score (0–4) a chosen password needs: 3, "safely unguessable: moderate protection
+/// from offline slow-hash scenarios" — Argon2id is such a slow hash.
+pub const MIN_STRENGTH_SCORE: u8 = 3;
+
+/// The base rules and an estimate of how guessable the password is (zxcvbn, which knows common
+/// passwords, words, names, keyboard patterns, dates and substitutions, and the person's own e-mail
+/// and name given in `personal`). Long passphrases pass; `Password1!` does not. The hint is in `lang`.
+pub fn check_password_strength(
+    field: &str,
+    password: &str,
+    personal: &[&str],
+    lang: portico_core::Locale,
+) -> Result<(), FieldError> {
+    check_password_policy(field, password).map_err(|e| {
+        let message = match e.code {
+            "too_short" => crate::i18n::t_count(lang, "password-too-short", MIN_PASSWORD_CHARS),
+            "too_long" => crate::i18n::t(lang, "password-too-long"),
+            _ => crate::i18n::t(lang, "password-blank"),
+        };
+        FieldError::new(field, e.code, message)
+    })?;
+    let estimate = zxcvbn::zxcvbn(password, personal);
+    if u8::from(estimate.score()) >= MIN_STRENGTH_SCORE {
+        return Ok(());
+    }
+    let mut parts = vec![crate::i18n::t(lang, "password-weak")];
+    if let Some(fb) = estimate.feedback() {
+        if let Some(w) = fb.warning() {
+            parts.push(crate::i18n::t(lang, warning_key(w)));
+        }
+        if let Some(s) = fb.suggestions().first() {
+            parts.push(crate::i18n::t(lang, suggestion_key(*s)));
+        }
+    }
+    if parts.len() == 1 {
+        parts.push(crate::i18n::t(lang, "password-hint-add-words"));
+    }
+    let message = parts.join(" ");
+    Err(FieldError::new(field, "weak_password", message))
+}
+
+fn warning_key(w: zxcvbn::feedback::Warning) -> &'static str {
+    use zxcvbn::feedback::Warning::*;
+    match w {
+        StraightRowsOfKeysAreEasyToGuess | ShortKeyboardPatternsAreEasyToGuess => {
+            "password-warn-keyboard"
+        }
+        RepeatsLikeAaaAreEasyToGuess | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
+            "password-warn-repeats"
+        }
+        ThisIsATop10Password | ThisIsATop100Password | ThisIsACommonPassword => {
+            "password-warn-common"
+        }
+        ThisIsSimilarToACommonlyUsedPassword => "password-warn-similar",
+        SequencesLikeAbcAreEasyToGuess => "password-warn-sequence",
+        RecentYearsAreEasyToGuess | DatesAreOftenEasyToGuess => "password-warn-dates",
+        AWordByItselfIsEasyToGuess => "password-warn-word",
+        NamesAndSurnamesByThemselvesAreEasyToGuess | CommonNamesAndSurnamesAreEasyToGuess => {
+            "password-warn-names"
+        }
+    }
+}
+
+fn suggestion_key(s: zxcvbn::feedback::Suggestion) -> &'static str {
+    use zxcvbn::feedback::Suggestion::*;
+    match s {
+        UseAFewWordsAvoidCommonPhrases | AddAnotherWordOrTwo => "password-hint-add-words",
+        NoNeedForSymbolsDigitsOrUppercaseLetters
+        | CapitalizationDoesntHelpVeryMuch
+        | AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase
+        | ReversedWordsArentMuchHarderToGuess
+        | PredictableSubstitutionsDontHelpVeryMuch => "password-hint-substitutions",
+        UseALongerKeyboardPatternWithMoreTurns => "password-hint-add-words",
+        AvoidRepeatedWordsAndCharacters | AvoidSequences => "password-hint-repeats",
+        AvoidRecentYears
+        | AvoidYearsThatAreAssociatedWithYou
+        | AvoidDatesAndYearsThatAreAssociatedWithYou => "password-hint-dates",
+    }
+}
+
+#[cfg(test)]
+mod strength_tests {
+    use super::*;
+    use portico_core::Locale;
+
+    #[test]
+    fn passphrases_pass_and_decorated_words_fail_with_a_translated_hint() {
+        for good in [
+            "correct horse battery staple",
+            "lantern quietly mapping river otters",
+            "我的猫喜欢在窗台上晒太阳",
+        ] {
+            assert!(
+                check_password_strength("password", good, &[], Locale::En).is_ok(),
+                "{good}"
+            );
+        }
+        for weak in [
+            "Password1!",
+            "password123",
+            "qwertyuiop",
+            "aaaaaaaaaaaa",
+            "Summer2024!",
+        ] {
+            let e = check_password_strength("password", weak, &[], Locale::En).err();
+            assert_eq!(e.as_ref().map(|e| e.code), Some("weak_password"), "{weak}");
+        }
+        let zh = check_password_strength("password", "Password1!", &[], Locale::ZhCn)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{zh}"
+        );
+        // The person's own details count as known words.
+        let e = check_password_strength(
+            "password",
+            "ann.lee@example.com",
+            &["ann.lee@example.com", "Ann Lee"],
+            Locale::En,
+        );
+        assert!(e.is_err());
+    }
+}

@@ -4,6 +4,8 @@
 
 use portico_core::{FieldError, Permission, Scope, Timestamp, ValidationErrors};
 pub use portico_storage::api_tokens::ApiToken;
+
+use crate::audit::{Origin, Subject};
 use portico_storage::api_tokens::{self, NewApiToken};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -105,6 +107,7 @@ pub async fn create_token(
     app: &App,
     viewer: &Viewer,
     req: &TokenRequest,
+    origin: &Origin,
 ) -> Result<NewToken, AppError> {
     let account = viewer.require(Permission::UsePortal)?;
     let (name, mut scopes) = check_request(req)?;
@@ -128,7 +131,15 @@ pub async fn create_token(
     let expires_at = req
         .expires_in_days
         .map(|d| app.now().plus_millis(i64::from(d) * DAY_MS));
-    insert(app, account.id, &name, scopes.as_deref(), expires_at).await
+    insert(
+        app,
+        account.id,
+        &name,
+        scopes.as_deref(),
+        expires_at,
+        origin,
+    )
+    .await
 }
 
 /// Makes a token from e-mail and password (`POST /api/v1/auth/token`): the same decision as signing in
@@ -140,9 +151,12 @@ pub async fn sign_in_for_token(
     email: &str,
     password: &str,
     name: Option<&str>,
+    origin: &Origin,
 ) -> Result<NewToken, AppError> {
-    match super::sign_in(app, email, password).await? {
-        super::SignIn::SignedIn(account) => create_sign_in_token(app, account.id, name).await,
+    match super::sign_in(app, email, password, origin).await? {
+        super::SignIn::SignedIn(account) => {
+            create_sign_in_token(app, account.id, name, origin).await
+        }
         super::SignIn::Throttled { retry_after_secs } => {
             Err(AppError::RateLimited { retry_after_secs })
         }
@@ -156,6 +170,7 @@ async fn create_sign_in_token(
     app: &App,
     user_id: i64,
     name: Option<&str>,
+    origin: &Origin,
 ) -> Result<NewToken, AppError> {
     let req = TokenRequest {
         name: name
@@ -169,7 +184,7 @@ async fn create_sign_in_token(
         app.now()
             .plus_millis(i64::from(SIGN_IN_TOKEN_DAYS) * DAY_MS),
     );
-    insert(app, user_id, &name, None, expires_at).await
+    insert(app, user_id, &name, None, expires_at, origin).await
 }
 
 async fn insert(
@@ -178,6 +193,7 @@ async fn insert(
     name: &str,
     scopes: Option<&[Scope]>,
     expires_at: Option<Timestamp>,
+    origin: &Origin,
 ) -> Result<NewToken, AppError> {
     let tx = app.begin().await?;
     let held = api_tokens::list_tokens_of_user(tx.conn(), user_id).await?;
@@ -200,6 +216,19 @@ async fn insert(
         tx.now(),
     )
     .await?;
+    crate::audit::record(
+        tx.conn(),
+        tx.now(),
+        origin,
+        Some(user_id),
+        "token.created",
+        Subject::Token(token.id),
+        serde_json::json!({
+            "name": name,
+            "scopes": scopes.map(|s| s.iter().map(|sc| sc.as_str()).collect::<Vec<_>>()),
+        }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(user_id, token_id = token.id, "API token created");
     Ok(NewToken { token, secret })
@@ -212,14 +241,30 @@ pub async fn list_tokens(app: &App, viewer: &Viewer) -> Result<Vec<ApiToken>, Ap
 }
 
 /// Revokes one of the caller's tokens at once; someone else's token, or none, is 404.
-pub async fn revoke_token(app: &App, viewer: &Viewer, id: i64) -> Result<(), AppError> {
+pub async fn revoke_token(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    origin: &Origin,
+) -> Result<(), AppError> {
     let account = viewer.require(Permission::UsePortal)?;
-    if api_tokens::delete_token_of_user(app.db().conn(), account.id, id).await? {
-        tracing::info!(user_id = account.id, token_id = id, "API token revoked");
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    let tx = app.begin().await?;
+    if !api_tokens::delete_token_of_user(tx.conn(), account.id, id).await? {
+        return Err(AppError::NotFound);
     }
+    crate::audit::record(
+        tx.conn(),
+        tx.now(),
+        origin,
+        Some(account.id),
+        "token.revoked",
+        Subject::Token(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = account.id, token_id = id, "API token revoked");
+    Ok(())
 }
 
 /// Prefix of every token, so a leaked one is recognisable (secret scanners, logs).
@@ -258,7 +303,7 @@ pub fn looks_like_token(secret: &str) -> bool {
     })
 }
 
-fn base64url(bytes: &[u8]) -> String {
+pub(crate) fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

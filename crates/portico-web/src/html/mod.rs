@@ -1,7 +1,10 @@
 //! Server-rendered pages. Every page struct carries a [`PageContext`] with what the layout needs (language,
 //! organisation name, signed-in user, request id); handlers extract it, call a use case and render.
 
+pub mod account;
+pub mod admin;
 pub mod docs;
+pub mod forms;
 pub mod home;
 pub mod identity;
 pub mod search;
@@ -12,6 +15,8 @@ pub fn routes() -> axum::Router<WebState> {
         .merge(home::routes())
         .merge(search::routes())
         .merge(identity::routes())
+        .merge(account::routes())
+        .merge(admin::routes())
         .merge(docs::routes())
 }
 
@@ -37,6 +42,8 @@ pub struct SessionUser {
     pub name: String,
     pub email: String,
     pub role: portico_core::Role,
+    pub email_verified: bool,
+    pub time_zone: Option<String>,
 }
 
 /// What every page's layout needs.
@@ -89,6 +96,35 @@ impl PageContext {
     pub fn asset(&self, name: &str) -> String {
         asset_url(name)
     }
+
+    /// A time in the signed-in person's time zone (UTC otherwise), to the minute.
+    pub fn time(&self, ts: &portico_core::Timestamp) -> String {
+        forms::local_time(*ts, self.user.as_ref().and_then(|u| u.time_zone.as_deref()))
+    }
+
+    /// True when the signed-in person works the request queue.
+    pub fn works_queue(&self) -> bool {
+        self.viewer.can(portico_core::Permission::WorkQueue)
+    }
+
+    /// The organisations the signed-in person manages (by id).
+    pub fn managed_organizations(&self) -> Vec<i64> {
+        self.viewer
+            .actor()
+            .map(|a| {
+                a.memberships
+                    .iter()
+                    .filter(|m| m.manager)
+                    .map(|m| m.organization_id)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// True when the signed-in person may administer.
+    pub fn is_admin(&self) -> bool {
+        self.viewer.can(portico_core::Permission::Administer)
+    }
 }
 
 impl FromRequestParts<WebState> for PageContext {
@@ -124,6 +160,8 @@ impl FromRequestParts<WebState> for PageContext {
             name: a.name.clone(),
             email: a.email.clone(),
             role: a.role,
+            email_verified: a.email_verified,
+            time_zone: a.time_zone.clone(),
         });
         ctx.viewer = viewer;
         Ok(ctx)

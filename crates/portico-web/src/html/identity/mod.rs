@@ -13,6 +13,7 @@ use tower_sessions::Session;
 
 use super::{PageContext, render};
 use crate::WebState;
+use crate::client::RequestOrigin;
 use crate::error::HtmlError;
 use crate::i18n::{LANG_COOKIE, t, t_count};
 use crate::session::{end_session, start_session};
@@ -85,6 +86,7 @@ pub async fn login_submit(
     State(state): State<WebState>,
     page: PageContext,
     session: Session,
+    RequestOrigin(origin): RequestOrigin,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, HtmlError> {
     let next = safe_next(form.next.as_deref());
@@ -101,7 +103,7 @@ pub async fn login_submit(
             },
         )
     };
-    let outcome = match sign_in(&state.app, &form.email, &form.password).await {
+    let outcome = match sign_in(&state.app, &form.email, &form.password, &origin).await {
         Ok(o) => o,
         Err(AppError::Invalid(_)) => {
             let msg = t(page.lang, "login-error-missing");
@@ -111,7 +113,7 @@ pub async fn login_submit(
     };
     match outcome {
         SignIn::SignedIn(account) => {
-            start_session(&session, account.id).await?;
+            start_session(&session, account.id, &origin).await?;
             let mut res = Redirect::to(&next).into_response();
             set_lang_cookie(&mut res, account.locale, state.config.secure_cookies);
             Ok(res)
@@ -170,7 +172,7 @@ pub async fn language_submit(
     res
 }
 
-fn set_lang_cookie(res: &mut Response, locale: Locale, secure: bool) {
+pub fn set_lang_cookie(res: &mut Response, locale: Locale, secure: bool) {
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
         locale.as_str(),
