@@ -130,3 +130,176 @@ impl SmtpSink {
         panic!("expected {n} mail(s), got {}", self.received().len());
     }
 }
+
+fn b64_value(c: u8) -> Option<u32> {
+    Some(match c {
+        b'A'..=b'Z' => u32::from(c - b'A'),
+        b'a'..=b'z' => u32::from(c - b'a') + 26,
+        b'0'..=b'9' => u32::from(c - b'0') + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    })
+}
+
+/// Decodes base64 (standard or URL alphabet), ignoring whitespace and padding.
+pub fn decode_base64(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for v in s.bytes().filter_map(b64_value) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Decodes quoted-printable.
+pub fn decode_quoted_printable(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' {
+            if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') {
+                i += 3;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'\n') {
+                i += 2;
+                continue;
+            }
+            if let Some(h) = s.get(i + 1..i + 3)
+                && let Ok(v) = u8::from_str_radix(h, 16)
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in a header value.
+pub fn decode_header(v: &str) -> String {
+    let mut out = String::new();
+    for word in v.split_whitespace() {
+        let lower = word.to_ascii_lowercase();
+        if lower.starts_with("=?utf-8?") && word.ends_with("?=") && word.len() > 12 {
+            let inner = &word[10..word.len() - 2];
+            let bytes = if lower.as_bytes()[8] == b'b' {
+                decode_base64(inner)
+            } else {
+                decode_quoted_printable(&inner.replace('_', " "))
+            };
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        } else {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+impl ReceivedMail {
+    /// A header's value (folded lines joined), decoded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.raw.split("\r\n\r\n").next().unwrap_or("");
+        let mut value: Option<String> = None;
+        for line in head.split("\r\n") {
+            if let Some(v) = value.as_mut() {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    v.push(' ');
+                    v.push_str(line.trim());
+                    continue;
+                }
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case(name)
+            {
+                value = Some(v.trim().to_string());
+            }
+        }
+        value.map(|v| decode_header(&v))
+    }
+
+    pub fn subject(&self) -> String {
+        self.header("Subject").unwrap_or_default()
+    }
+
+    /// The plain-text body, decoded (the first `text/plain` part).
+    pub fn text(&self) -> String {
+        let lower = self.raw.to_ascii_lowercase();
+        let Some(at) = lower.find("content-type: text/plain") else {
+            return String::new();
+        };
+        let part = &self.raw[at..];
+        let Some(body_at) = part.find("\r\n\r\n") else {
+            return String::new();
+        };
+        let headers = part[..body_at].to_ascii_lowercase();
+        let mut body = &part[body_at + 4..];
+        if let Some(end) = body.find("\r\n--") {
+            body = &body[..end];
+        }
+        let bytes = if headers.contains("content-transfer-encoding: base64") {
+            decode_base64(body)
+        } else if headers.contains("content-transfer-encoding: quoted-printable") {
+            decode_quoted_printable(body)
+        } else {
+            body.as_bytes().to_vec()
+        };
+        String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
+    }
+
+    /// The path and query of the first link in the text whose path starts with `path`, e.g.
+    /// `/verify-email?token=…`.
+    pub fn link(&self, path: &str) -> Option<String> {
+        let text = self.text();
+        text.split_whitespace()
+            .filter_map(|w| w.find("://").map(|i| &w[i + 3..]))
+            .filter_map(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+            .find(|p| p.starts_with(path))
+    }
+
+    /// The `token` parameter of the first link to `path`.
+    pub fn token(&self, path: &str) -> Option<String> {
+        let link = self.link(path)?;
+        let q = link.split_once('?')?.1;
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("token="))
+            .map(str::to_string)
+    }
+}
+
+impl SmtpSink {
+    /// The mails to `to` so far.
+    pub fn to(&self, to: &str) -> Vec<ReceivedMail> {
+        self.received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
+            .collect()
+    }
+
+    /// Waits up to 10 s for the `n`th mail to `to` and returns it.
+    pub async fn wait_for_to(&self, to: &str, n: usize) -> ReceivedMail {
+        for _ in 0..400 {
+            let got = self.to(to);
+            if got.len() >= n {
+                return got[n - 1].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("expected {n} mail(s) to {to}, got {}", self.to(to).len());
+    }
+}

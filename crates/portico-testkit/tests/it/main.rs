@@ -8,6 +8,8 @@
     reason = "tests"
 )]
 
+mod accounts;
+mod admin;
 mod apidocs;
 mod auth;
 mod browser;
