@@ -28,8 +28,10 @@ pub enum Permission {
 }
 
 /// What an API token may be limited to. A token without scopes acts with all of its user's permissions;
-/// a token with scopes acts with the permissions its user has AND one of its scopes grants. Features add
-/// scopes as they land; names are part of the public API.
+/// a token with scopes acts with the permissions its user has AND one of its scopes grants. `read` and
+/// `write` grant every permission of the user; a token whose scopes include `read` but not `write` is
+/// read-only (the web edge refuses its unsafe requests). Features add scopes as they land; names are
+/// part of the public API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Scope {
     /// Use the portal as its user would: read what they may read, act on their own things.
@@ -44,15 +46,33 @@ pub enum Scope {
     /// Administer users, roles and settings.
     #[serde(rename = "admin")]
     Admin,
+    /// Everything the user may read, and nothing else (with no `write`).
+    #[serde(rename = "read")]
+    Read,
+    /// Everything the user may do.
+    #[serde(rename = "write")]
+    Write,
 }
 
 /// Returned when a scope name is unknown.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scope `{0}`: expected one of portal, queue, operations, admin")]
+#[error("unknown scope `{0}`: expected one of read, write, portal, queue, operations, admin")]
 pub struct UnknownScope(pub String);
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::Portal, Scope::Queue, Scope::Operations, Scope::Admin];
+    pub const ALL: [Scope; 6] = [
+        Scope::Read,
+        Scope::Write,
+        Scope::Portal,
+        Scope::Queue,
+        Scope::Operations,
+        Scope::Admin,
+    ];
+
+    /// True when tokens with these scopes may only read (`read` without `write`).
+    pub fn read_only(scopes: &[Scope]) -> bool {
+        scopes.contains(&Scope::Read) && !scopes.contains(&Scope::Write)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,6 +80,8 @@ impl Scope {
             Scope::Queue => "queue",
             Scope::Operations => "operations",
             Scope::Admin => "admin",
+            Scope::Read => "read",
+            Scope::Write => "write",
         }
     }
 
@@ -67,7 +89,8 @@ impl Scope {
     pub fn grants(self, p: Permission) -> bool {
         matches!(
             (self, p),
-            (Scope::Portal, Permission::UsePortal)
+            (Scope::Read | Scope::Write, _)
+                | (Scope::Portal, Permission::UsePortal)
                 | (Scope::Queue, Permission::WorkQueue)
                 | (Scope::Operations, Permission::ViewOperations)
                 | (Scope::Admin, Permission::Administer)

@@ -77,9 +77,23 @@ impl FromRequestParts<WebState> for CurrentViewer {
         let reject = |error| ViewerRejection { api, error };
         let viewer = if let Some(token) = bearer_token(&parts.headers) {
             let token = token.to_string();
-            portico_app::identity::viewer_for_token(&state.app, &token)
+            let viewer = portico_app::identity::viewer_for_token(&state.app, &token)
                 .await
-                .map_err(reject)?
+                .map_err(reject)?;
+            // A read-only token (`read` without `write`) may only make safe requests.
+            if !parts.method.is_safe()
+                && let Some(portico_app::viewer::Actor {
+                    credential:
+                        portico_app::viewer::Credential::Token {
+                            scopes: Some(s), ..
+                        },
+                    ..
+                }) = viewer.actor()
+                && portico_core::Scope::read_only(s)
+            {
+                return Err(reject(portico_app::AppError::Forbidden));
+            }
+            viewer
         } else {
             match Session::from_request_parts(parts, state).await {
                 Ok(session) => {

@@ -1028,7 +1028,75 @@ async fn html_sign_up_journey_without_javascript(kind: DbKind) {
     app.stop().await;
 }
 
+async fn read_only_tokens_cannot_change_anything(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let user = app.client_as(Role::Admin).await;
+    let made = user
+        .client
+        .post(app.url("/api/v1/me/tokens"))
+        .json(&json!({"name": "dashboard", "scopes": ["read"]}))
+        .json_of()
+        .await;
+    let token = made["token"].as_str().unwrap().to_string();
+    let bearer = |r: reqwest::RequestBuilder| r.bearer_auth(token.clone());
+    assert_eq!(
+        bearer(app.client.get(app.url("/api/v1/me")))
+            .status_of()
+            .await,
+        200
+    );
+    assert_eq!(
+        bearer(app.client.get(app.url("/api/v1/admin/users")))
+            .status_of()
+            .await,
+        200
+    );
+    assert_eq!(
+        bearer(
+            app.client
+                .patch(app.url("/api/v1/me"))
+                .json(&json!({"name": "x"}))
+        )
+        .status_of()
+        .await,
+        403
+    );
+    assert_eq!(
+        bearer(
+            app.client
+                .post(app.url("/api/v1/admin/organizations"))
+                .json(&json!({"name": "x"}))
+        )
+        .status_of()
+        .await,
+        403
+    );
+    assert_eq!(
+        bearer(
+            app.client
+                .delete(app.url(&format!("/api/v1/me/tokens/{}", made["id"])))
+        )
+        .status_of()
+        .await,
+        403
+    );
+    // Unknown scopes are named.
+    let bad = user
+        .client
+        .post(app.url("/api/v1/me/tokens"))
+        .json(&json!({"name": "x", "scopes": ["read", "everything"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert_eq!(field_codes(&bad.json().await.unwrap())[0].0, "scopes[1]");
+    app.stop().await;
+}
+
 both!(
+    read_only_tokens_cannot_change_anything,
     sign_up_verify_and_sign_in,
     links_expire_and_mails_follow_the_language,
     forgotten_password_resets_once_and_ends_sessions,

@@ -284,8 +284,9 @@ pub async fn user_show(
 pub struct CreateTokenRequest {
     /// What the token is for (shown in the token list), 1 to 100 characters.
     pub name: String,
-    /// Limit the token to these scopes (`portal`, `queue`, `operations`, `admin`); leave out for all of
-    /// the caller's permissions. A token never has a permission its user lacks.
+    /// Limit the token to these scopes: `read` (read-only: unsafe requests are refused with 403), `write`,
+    /// or areas (`portal`, `queue`, `operations`, `admin`); leave out for all of the caller's
+    /// permissions. A token never has a permission its user lacks.
     pub scopes: Option<Vec<String>>,
     /// Days until the token stops working (1 to 3650); leave out for a token that lasts until revoked.
     pub expires_in_days: Option<u32>,
@@ -629,10 +630,28 @@ pub async fn password_reset(
     RequestOrigin(origin): RequestOrigin,
     ApiJson(req): ApiJson<SetPasswordRequest>,
 ) -> Result<Json<UserSummary>, ApiError> {
-    let a =
-        account::set_password_by_link(&state.app, &req.token, &req.password, false, lang, &origin)
-            .await?;
-    start_session(&session, a.id, &origin).await?;
+    set_password_by_link(&state, &session, lang, &origin, &req, false).await
+}
+
+/// Sets the password through a reset or invitation link and starts a fresh session.
+async fn set_password_by_link(
+    state: &WebState,
+    session: &Session,
+    lang: portico_core::Locale,
+    origin: &portico_app::audit::Origin,
+    req: &SetPasswordRequest,
+    invitation: bool,
+) -> Result<Json<UserSummary>, ApiError> {
+    let a = account::set_password_by_link(
+        &state.app,
+        &req.token,
+        &req.password,
+        invitation,
+        lang,
+        origin,
+    )
+    .await?;
+    start_session(session, a.id, origin).await?;
     Ok(Json((&a).into()))
 }
 
@@ -650,11 +669,7 @@ pub async fn invitation_accept(
     RequestOrigin(origin): RequestOrigin,
     ApiJson(req): ApiJson<SetPasswordRequest>,
 ) -> Result<Json<UserSummary>, ApiError> {
-    let a =
-        account::set_password_by_link(&state.app, &req.token, &req.password, true, lang, &origin)
-            .await?;
-    start_session(&session, a.id, &origin).await?;
-    Ok(Json((&a).into()))
+    set_password_by_link(&state, &session, lang, &origin, &req, true).await
 }
 
 /// Profile changes; a field left out stays as it is, an empty string clears `phone`, `address` or
