@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::server::SHUTDOWN_GRACE;
+
+/// How long in-flight requests may take to finish after a stop signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Connection limits of the HTTP listener.
 #[derive(Debug, Clone, Copy)]

@@ -19,9 +19,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-
-/// How long in-flight requests may take to finish after a stop signal.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+pub use crate::listener::SHUTDOWN_GRACE;
 
 /// Things tests replace.
 #[derive(Clone)]
