@@ -8,6 +8,7 @@
     reason = "tests"
 )]
 
+mod account_journey;
 mod accounts;
 mod admin;
 mod apidocs;

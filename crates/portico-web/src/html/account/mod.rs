@@ -180,19 +180,25 @@ pub async fn signup_submit(
 
 pub async fn verify_email(
     State(state): State<WebState>,
-    page: PageContext,
+    mut page: PageContext,
     RequestOrigin(origin): RequestOrigin,
     Query(q): Query<TokenQuery>,
 ) -> Response {
     match account::verify_email(&state.app, &q.token, &origin).await {
-        Ok(_) => message(
-            page,
-            StatusCode::OK,
-            "verify-done-title",
-            "verify-done-body",
-            true,
-            Some(("/", "verify-done-action")),
-        ),
+        Ok(verified) => {
+            // The page was set up before the link was used: it shows the address as confirmed now.
+            if let Some(u) = page.user.as_mut().filter(|u| u.id == verified.id) {
+                u.email_verified = true;
+            }
+            message(
+                page,
+                StatusCode::OK,
+                "verify-done-title",
+                "verify-done-body",
+                true,
+                Some(("/", "verify-done-action")),
+            )
+        }
         Err(e @ AppError::Invalid(_)) => {
             let signed_in = page.user.as_ref().is_some_and(|u| !u.email_verified);
             let again = if signed_in {
@@ -625,19 +631,25 @@ pub async fn email_submit(
 
 pub async fn email_confirm(
     State(state): State<WebState>,
-    page: PageContext,
+    mut page: PageContext,
     RequestOrigin(origin): RequestOrigin,
     Query(q): Query<TokenQuery>,
 ) -> Response {
     match account::confirm_email_change(&state.app, &q.token, &origin).await {
-        Ok(_) => message(
-            page,
-            StatusCode::OK,
-            "email-changed-title",
-            "email-changed-body",
-            true,
-            Some(("/account/profile", "nav-profile")),
-        ),
+        Ok(changed) => {
+            if let Some(u) = page.user.as_mut().filter(|u| u.id == changed.id) {
+                u.email = changed.email.clone();
+                u.email_verified = true;
+            }
+            message(
+                page,
+                StatusCode::OK,
+                "email-changed-title",
+                "email-changed-body",
+                true,
+                Some(("/account/profile", "nav-profile")),
+            )
+        }
         Err(AppError::Conflict { .. }) => message(
             page,
             StatusCode::CONFLICT,
@@ -694,7 +706,11 @@ async fn security_page(
                 at: page.time(&e.at),
                 outcome: crate::api::identity::sign_in_outcome(&e.action),
                 ip: e.ip.unwrap_or_default(),
-                device: format!("{} · {}", ua.browser, ua.os),
+                device: if ua.browser == "Unknown" {
+                    page.t("security-unknown-device")
+                } else {
+                    format!("{} · {}", ua.browser, ua.os)
+                },
             }
         })
         .collect();
