@@ -84,6 +84,27 @@ pub async fn record(
     Ok(())
 }
 
+/// Appends an entry about a person's own account, made by themself.
+pub async fn own(
+    conn: &impl ConnectionTrait,
+    now: Timestamp,
+    origin: &Origin,
+    user_id: i64,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    record(
+        conn,
+        now,
+        origin,
+        Some(user_id),
+        action,
+        Subject::User(user_id),
+        details,
+    )
+    .await
+}
+
 pub use portico_storage::audit::AuditEntry;
 
 /// The actions that are sign-in attempts, as the security page lists them.

@@ -64,6 +64,9 @@ pub const DEMO_USERS: &[DemoUser] = &[
     },
 ];
 
+/// The demo customer company's e-mail domain: sign-ups with it join the company.
+pub const DEMO_ORG_DOMAIN: &str = "acme.example";
+
 /// What loading did, for the start-up banner.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoReport {
@@ -195,9 +198,18 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
             },
         };
         if d.role == Role::Customer {
+            // Emma manages Acme's people on the portal and sees all of Acme's requests.
             let manager = d.email.starts_with("emma");
-            organizations::add_member(conn, org.id, user_id, manager, now).await?;
+            organizations::add_member(conn, org.id, user_id, manager, manager, now).await?;
         }
+    }
+    // New sign-ups from Acme's own domain join Acme.
+    if organizations::list_domains(conn, org.id).await?.is_empty()
+        && organizations::find_organization_by_domain(conn, DEMO_ORG_DOMAIN)
+            .await?
+            .is_none()
+    {
+        organizations::set_domains(conn, org.id, &[DEMO_ORG_DOMAIN.to_string()], now).await?;
     }
     Ok(report)
 }

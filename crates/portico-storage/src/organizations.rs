@@ -54,19 +54,20 @@ fn decode(row: &sea_orm::QueryResult) -> Result<Organization> {
     })
 }
 
-/// Adds a member (no-op if already a member).
+/// Adds a member (no-op if already a member, whatever their membership allows now).
 pub async fn add_member(
     conn: &impl ConnectionTrait,
     organization_id: i64,
     user_id: i64,
     can_see_all: bool,
+    manager: bool,
     now: Timestamp,
 ) -> Result<()> {
     conn.execute_raw(stmt(
         conn.get_database_backend(),
-        "INSERT INTO memberships (user_id, organization_id, can_see_all, created_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO memberships (user_id, organization_id, can_see_all, manager, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id, organization_id) DO NOTHING",
-        [user_id.into(), organization_id.into(), can_see_all.into(), now.0.into()],
+        [user_id.into(), organization_id.into(), can_see_all.into(), manager.into(), now.0.into()],
     ))
     .await?;
     Ok(())

@@ -145,13 +145,12 @@ pub async fn sign_up(
         &[],
     )
     .await?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(user.id),
+        user.id,
         "account.signed_up",
-        Subject::User(user.id),
         serde_json::json!({}),
     )
     .await?;
@@ -193,13 +192,12 @@ pub async fn verify_email(app: &App, secret: &str, origin: &Origin) -> Result<Ac
     let user = users::find_user_by_id(tx.conn(), link.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(user.id),
+        user.id,
         "account.email_verified",
-        Subject::User(user.id),
         serde_json::json!({}),
     )
     .await?;
@@ -249,13 +247,12 @@ pub async fn resend_verification(
         &[],
     )
     .await?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(user.id),
+        user.id,
         "account.verification_resent",
-        Subject::User(user.id),
         serde_json::json!({}),
     )
     .await?;
@@ -615,13 +612,12 @@ pub async fn update_profile(
     let user = users::update_profile(tx.conn(), me.id, &update, now)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(me.id),
+        me.id,
         "account.profile_updated",
-        Subject::User(me.id),
         serde_json::json!({ "fields": changed }),
     )
     .await?;
@@ -685,13 +681,12 @@ pub async fn change_password(
         &[],
     )
     .await?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(user.id),
+        user.id,
         "account.password_changed",
-        Subject::User(user.id),
         serde_json::json!({ "sessions_ended": ended }),
     )
     .await?;
@@ -747,13 +742,12 @@ pub async fn request_email_change(
         &[("old_email", &user.email), ("new_email", email.as_str())],
     )
     .await?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(user.id),
+        user.id,
         "account.email_change_requested",
-        Subject::User(user.id),
         serde_json::json!({ "new_email": email.as_str() }),
     )
     .await?;
@@ -793,13 +787,12 @@ pub async fn confirm_email_change(
         &[("old_email", &user.email), ("new_email", new.as_str())],
     )
     .await?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(user.id),
+        user.id,
         "account.email_changed",
-        Subject::User(user.id),
         serde_json::json!({ "from": user.email, "to": new.as_str() }),
     )
     .await?;
@@ -862,13 +855,12 @@ pub async fn sign_out_session(
     if !sessions::delete_session_of_user(tx.conn(), me.id, id).await? {
         return Err(AppError::NotFound);
     }
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(me.id),
+        me.id,
         "account.session_ended",
-        Subject::User(me.id),
         serde_json::json!({}),
     )
     .await?;
@@ -886,13 +878,12 @@ pub async fn sign_out_other_sessions(
     let tx = app.begin().await?;
     let now = tx.now();
     let n = sessions::delete_sessions_of_user(tx.conn(), me.id, keep).await?;
-    audit::record(
+    audit::own(
         tx.conn(),
         now,
         origin,
-        Some(me.id),
+        me.id,
         "account.other_sessions_ended",
-        Subject::User(me.id),
         serde_json::json!({ "count": n }),
     )
     .await?;

@@ -50,11 +50,13 @@ async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
         .unwrap_or(now.plus_secs(-policy.outbox_days * day));
     let outbox = outbox::delete_outbox_before(conn, outbox_cutoff).await?;
     let throttles = sign_in_throttle::delete_stale_throttles(conn, now.plus_secs(-day)).await?;
+    let links = portico_storage::account_links::delete_stale_links(conn, now).await?;
     tracing::info!(
         sessions,
         jobs,
         outbox,
         throttles,
+        links,
         "cleanup removed expired records"
     );
     Ok(())
