@@ -263,3 +263,162 @@ async fn sign_up_to_sign_out_everywhere_else(kind: DbKind) {
 }
 
 both!(sign_up_to_sign_out_everywhere_else);
+
+async fn sign_in_with_form(b: &Browser, app: &TestApp, email: &str, password: &str, next: &str) {
+    b.client
+        .goto(&app.url(&format!("/login?next={next}")))
+        .await
+        .unwrap();
+    type_into(b, "input[name=\"email\"]", email).await;
+    type_into(b, "input[name=\"password\"]", password).await;
+    b.click("form[action=\"/login\"] button[type=\"submit\"]").await;
+    b.wait_for("form[action=\"/logout\"]").await;
+}
+
+async fn sign_out_with_menu(b: &Browser) {
+    b.click(".account-toggle").await;
+    b.click("form[action=\"/logout\"] button").await;
+    b.wait_for("a[href=\"/login\"]").await;
+}
+
+/// An administrator invites an agent and sets up an organisation; the invitee accepts; a forgotten
+/// password is reset. Every page is audited.
+async fn administration_invitation_and_reset(
+    b: &Browser,
+    app: &TestApp,
+    sink: &SmtpSink,
+    lang: &str,
+    n: usize,
+) {
+    let what = |step: &str| format!("{step} ({lang})");
+    let admin_email = format!("root{n}@example.com");
+    portico_app::identity::add_user(
+        &app.app,
+        portico_app::identity::AddUser {
+            email: &admin_email,
+            name: "Avery Morgan",
+            role: portico_core::Role::Admin,
+            locale: portico_core::Locale::En,
+            password: FIRST,
+        },
+    )
+    .await
+    .unwrap();
+    b.client.goto(&app.url("/")).await.unwrap();
+    let current = b.client.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+    if current.as_deref() != Some(lang) {
+        b.click(&format!("form.lang-switch button[value=\"{lang}\"]")).await;
+        b.wait_for(&format!("html[lang=\"{lang}\"]")).await;
+    }
+    sign_in_with_form(b, app, &admin_email, FIRST, "/admin/users").await;
+    b.wait_for("form[action=\"/admin/users\"][method=\"post\"]").await;
+    b.assert_accessible(&what("people")).await;
+
+    // Invite an agent.
+    let invitee = format!("new.agent{n}@example.com");
+    type_into(b, "#users-name", "Jordan Reyes").await;
+    type_into(b, "#users-email", &invitee).await;
+    b.client.find(Locator::Css("#users-invite-role")).await.unwrap().select_by_value("agent").await.unwrap();
+    b.click("form[action=\"/admin/users\"][method=\"post\"] button[type=\"submit\"]").await;
+    b.wait_for(".notice-success").await;
+    b.assert_accessible(&what("people after inviting")).await;
+    // Filter to agents and open the invitee.
+    b.client.goto(&app.url("/admin/users?role=agent")).await.unwrap();
+    b.click(&"table a[href^=\"/admin/users/\"]".to_string()).await;
+    b.wait_for("#user-role").await;
+    b.assert_accessible(&what("a person")).await;
+
+    // An organisation with a domain, and a manager.
+    b.client.goto(&app.url("/admin/organizations")).await.unwrap();
+    b.wait_for("#org-name").await;
+    b.assert_accessible(&what("organisations")).await;
+    type_into(b, "#org-name", &format!("Globex {n}")).await;
+    type_into(b, "#org-domains", &format!("globex{n}.example")).await;
+    b.click("form[action=\"/admin/organizations\"][method=\"post\"] button[type=\"submit\"]").await;
+    b.wait_for("#org-user").await;
+    b.assert_accessible(&what("an organisation")).await;
+    type_into(b, "#org-user", &admin_email).await;
+    b.click("input[name=\"manager\"]").await;
+    b.click("form[action$=\"/members\"] button[type=\"submit\"]").await;
+    b.wait_for(".notice-success").await;
+    assert!(b.client.source().await.unwrap().contains("Avery Morgan"));
+
+    // The audit log shows what happened.
+    b.client.goto(&app.url("/admin/audit?action=user.")).await.unwrap();
+    b.wait_for("table.data-table").await;
+    assert!(b.client.source().await.unwrap().contains("user.invited"));
+    b.assert_accessible(&what("audit log")).await;
+    assert!(!b.scrolls_horizontally().await, "{lang}: audit log fits");
+    sign_out_with_menu(b).await;
+
+    // The invitee opens the mailed link and chooses a password.
+    let mail = sink.wait_for_to(&invitee, 1).await;
+    b.client.goto(&app.url(&mail.link("/invite").unwrap())).await.unwrap();
+    b.wait_for("#setpw-password").await;
+    b.assert_accessible(&what("invitation")).await;
+    type_into(b, "#setpw-password", SECOND).await;
+    b.click("form[action=\"/invite\"] button[type=\"submit\"]").await;
+    b.wait_for("form[action=\"/account/profile\"]").await;
+    sign_out_with_menu(b).await;
+
+    // The administrator forgot their password.
+    b.client.goto(&app.url("/login")).await.unwrap();
+    b.click("a[href=\"/password/forgot\"]").await;
+    b.wait_for("#forgot-email").await;
+    b.assert_accessible(&what("forgotten password")).await;
+    type_into(b, "#forgot-email", &admin_email).await;
+    b.click("form[action=\"/password/forgot\"] button[type=\"submit\"]").await;
+    b.wait_for(".notice-success").await;
+    b.assert_accessible(&what("reset mail sent")).await;
+    let reset = sink.wait_for_to(&admin_email, 1).await;
+    let link = reset.link("/password/reset").unwrap();
+    b.client.goto(&app.url(&link)).await.unwrap();
+    b.wait_for("#setpw-password").await;
+    b.assert_accessible(&what("reset form")).await;
+    type_into(b, "#setpw-password", SECOND).await;
+    b.click("form[action=\"/password/reset\"] button[type=\"submit\"]").await;
+    // Signed in afresh on the security page; every other session ended, so this is the only one.
+    b.wait_for("#sessions-heading").await;
+    b.wait_for(".notice-success").await;
+    let rows = b
+        .client
+        .find_all(Locator::Css("section[aria-labelledby=\"sessions-heading\"] tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    b.assert_accessible(&what("security after a reset")).await;
+    sign_out_with_menu(b).await;
+    // The link is spent.
+    b.client.goto(&app.url(&link)).await.unwrap();
+    b.wait_for(".notice-error").await;
+    b.assert_accessible(&what("used link")).await;
+}
+
+async fn administration_and_recovery_in_the_browser(kind: DbKind) {
+    let sink = SmtpSink::start().await;
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            settings: vec![
+                ("smtp_url".into(), sink.url()),
+                ("mail_from".into(), "Help <help@demo.example.com>".into()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.resize(DESKTOP).await;
+    administration_invitation_and_reset(&b, &app, &sink, "en", 1).await;
+    b.resize(PHONE).await;
+    administration_invitation_and_reset(&b, &app, &sink, "zh-CN", 2).await;
+    b.close().await;
+    app.stop().await;
+}
+
+both!(administration_and_recovery_in_the_browser);
