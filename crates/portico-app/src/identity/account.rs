@@ -65,13 +65,32 @@ impl SignedUp {
     }
 }
 
+/// Places a user whose address was just proven (verification, reset, invitation, e-mail change) in the
+/// organisation that claims the address's domain, if any and if not a member yet. Only proven addresses
+/// join: anyone can type `someone@acme.example` on the sign-up form.
+async fn join_by_domain(
+    conn: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+    email: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let domain = email
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_lowercase())
+        .unwrap_or_default();
+    if let Some(org) = organizations::find_organization_by_domain(conn, &domain).await? {
+        organizations::add_member(conn, org, user_id, false, false, now).await?;
+    }
+    Ok(())
+}
+
 /// The verification link path for a secret.
 fn verify_path(secret: &str) -> String {
     format!("/verify-email?token={secret}")
 }
 
-/// Creates a customer account (not yet verified), places it in the organisation that claims its e-mail
-/// domain, and mails a verification link (24 h). A taken address is 409 on `email`.
+/// Creates a customer account (not yet verified) and mails a verification link (24 h); once verified it
+/// joins the organisation that claims its e-mail domain. A taken address is 409 on `email`.
 pub async fn sign_up(
     app: &App,
     input: SignUp<'_>,
@@ -131,10 +150,6 @@ pub async fn sign_up(
         }
         Err(e) => return Err(e.into()),
     };
-    let domain = email.lower().rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-    if let Some(org) = organizations::find_organization_by_domain(tx.conn(), domain).await? {
-        organizations::upsert_member(tx.conn(), org, user.id, false, false, now).await?;
-    }
     let secret = links::issue(tx.conn(), LinkPurpose::VerifyEmail, user.id, None, now).await?;
     send(
         app,
@@ -192,6 +207,7 @@ pub async fn verify_email(app: &App, secret: &str, origin: &Origin) -> Result<Ac
     let user = users::find_user_by_id(tx.conn(), link.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    join_by_domain(tx.conn(), user.id, &user.email, now).await?;
     audit::own(
         tx.conn(),
         now,
@@ -362,6 +378,7 @@ pub async fn set_password_by_link(
     links::redeem(tx.conn(), secret, purpose, now).await?;
     users::set_password_hash(tx.conn(), user.id, &hash, now).await?;
     users::mark_email_verified(tx.conn(), user.id, now).await?;
+    join_by_domain(tx.conn(), user.id, &user.email, now).await?;
     account_links::consume_links_of_user(tx.conn(), user.id, purpose, now).await?;
     sessions::delete_sessions_of_user(tx.conn(), user.id, None).await?;
     sign_in_throttle::clear(tx.conn(), &super::throttle_key(&user.email)).await?;
@@ -778,6 +795,7 @@ pub async fn confirm_email_change(
         }
         Err(e) => return Err(e.into()),
     }
+    join_by_domain(tx.conn(), user.id, new.as_str(), now).await?;
     send(
         app,
         &mut tx,

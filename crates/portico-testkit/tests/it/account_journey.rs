@@ -271,7 +271,8 @@ async fn sign_in_with_form(b: &Browser, app: &TestApp, email: &str, password: &s
         .unwrap();
     type_into(b, "input[name=\"email\"]", email).await;
     type_into(b, "input[name=\"password\"]", password).await;
-    b.click("form[action=\"/login\"] button[type=\"submit\"]").await;
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
     b.wait_for("form[action=\"/logout\"]").await;
 }
 
@@ -305,46 +306,74 @@ async fn administration_invitation_and_reset(
     .await
     .unwrap();
     b.client.goto(&app.url("/")).await.unwrap();
-    let current = b.client.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+    let current = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
     if current.as_deref() != Some(lang) {
-        b.click(&format!("form.lang-switch button[value=\"{lang}\"]")).await;
+        b.click(&format!("form.lang-switch button[value=\"{lang}\"]"))
+            .await;
         b.wait_for(&format!("html[lang=\"{lang}\"]")).await;
     }
     sign_in_with_form(b, app, &admin_email, FIRST, "/admin/users").await;
-    b.wait_for("form[action=\"/admin/users\"][method=\"post\"]").await;
+    b.wait_for("form[action=\"/admin/users\"][method=\"post\"]")
+        .await;
     b.assert_accessible(&what("people")).await;
 
     // Invite an agent.
     let invitee = format!("new.agent{n}@example.com");
     type_into(b, "#users-name", "Jordan Reyes").await;
     type_into(b, "#users-email", &invitee).await;
-    b.client.find(Locator::Css("#users-invite-role")).await.unwrap().select_by_value("agent").await.unwrap();
-    b.click("form[action=\"/admin/users\"][method=\"post\"] button[type=\"submit\"]").await;
+    b.client
+        .find(Locator::Css("#users-invite-role"))
+        .await
+        .unwrap()
+        .select_by_value("agent")
+        .await
+        .unwrap();
+    b.click("form[action=\"/admin/users\"][method=\"post\"] button[type=\"submit\"]")
+        .await;
     b.wait_for(".notice-success").await;
     b.assert_accessible(&what("people after inviting")).await;
     // Filter to agents and open the invitee.
-    b.client.goto(&app.url("/admin/users?role=agent")).await.unwrap();
-    b.click(&"table a[href^=\"/admin/users/\"]".to_string()).await;
+    b.client
+        .goto(&app.url("/admin/users?role=agent"))
+        .await
+        .unwrap();
+    b.click(&"table a[href^=\"/admin/users/\"]".to_string())
+        .await;
     b.wait_for("#user-role").await;
     b.assert_accessible(&what("a person")).await;
 
     // An organisation with a domain, and a manager.
-    b.client.goto(&app.url("/admin/organizations")).await.unwrap();
+    b.client
+        .goto(&app.url("/admin/organizations"))
+        .await
+        .unwrap();
     b.wait_for("#org-name").await;
     b.assert_accessible(&what("organisations")).await;
     type_into(b, "#org-name", &format!("Globex {n}")).await;
     type_into(b, "#org-domains", &format!("globex{n}.example")).await;
-    b.click("form[action=\"/admin/organizations\"][method=\"post\"] button[type=\"submit\"]").await;
+    b.click("form[action=\"/admin/organizations\"][method=\"post\"] button[type=\"submit\"]")
+        .await;
     b.wait_for("#org-user").await;
     b.assert_accessible(&what("an organisation")).await;
     type_into(b, "#org-user", &admin_email).await;
     b.click("input[name=\"manager\"]").await;
-    b.click("form[action$=\"/members\"] button[type=\"submit\"]").await;
+    b.click("form[action$=\"/members\"] button[type=\"submit\"]")
+        .await;
     b.wait_for(".notice-success").await;
     assert!(b.client.source().await.unwrap().contains("Avery Morgan"));
 
     // The audit log shows what happened.
-    b.client.goto(&app.url("/admin/audit?action=user.")).await.unwrap();
+    b.client
+        .goto(&app.url("/admin/audit?action=user."))
+        .await
+        .unwrap();
     b.wait_for("table.data-table").await;
     assert!(b.client.source().await.unwrap().contains("user.invited"));
     b.assert_accessible(&what("audit log")).await;
@@ -353,11 +382,15 @@ async fn administration_invitation_and_reset(
 
     // The invitee opens the mailed link and chooses a password.
     let mail = sink.wait_for_to(&invitee, 1).await;
-    b.client.goto(&app.url(&mail.link("/invite").unwrap())).await.unwrap();
+    b.client
+        .goto(&app.url(&mail.link("/invite").unwrap()))
+        .await
+        .unwrap();
     b.wait_for("#setpw-password").await;
     b.assert_accessible(&what("invitation")).await;
     type_into(b, "#setpw-password", SECOND).await;
-    b.click("form[action=\"/invite\"] button[type=\"submit\"]").await;
+    b.click("form[action=\"/invite\"] button[type=\"submit\"]")
+        .await;
     b.wait_for("form[action=\"/account/profile\"]").await;
     sign_out_with_menu(b).await;
 
@@ -367,7 +400,8 @@ async fn administration_invitation_and_reset(
     b.wait_for("#forgot-email").await;
     b.assert_accessible(&what("forgotten password")).await;
     type_into(b, "#forgot-email", &admin_email).await;
-    b.click("form[action=\"/password/forgot\"] button[type=\"submit\"]").await;
+    b.click("form[action=\"/password/forgot\"] button[type=\"submit\"]")
+        .await;
     b.wait_for(".notice-success").await;
     b.assert_accessible(&what("reset mail sent")).await;
     let reset = sink.wait_for_to(&admin_email, 1).await;
@@ -376,13 +410,16 @@ async fn administration_invitation_and_reset(
     b.wait_for("#setpw-password").await;
     b.assert_accessible(&what("reset form")).await;
     type_into(b, "#setpw-password", SECOND).await;
-    b.click("form[action=\"/password/reset\"] button[type=\"submit\"]").await;
+    b.click("form[action=\"/password/reset\"] button[type=\"submit\"]")
+        .await;
     // Signed in afresh on the security page; every other session ended, so this is the only one.
     b.wait_for("#sessions-heading").await;
     b.wait_for(".notice-success").await;
     let rows = b
         .client
-        .find_all(Locator::Css("section[aria-labelledby=\"sessions-heading\"] tbody tr"))
+        .find_all(Locator::Css(
+            "section[aria-labelledby=\"sessions-heading\"] tbody tr",
+        ))
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);

@@ -1095,7 +1095,76 @@ async fn read_only_tokens_cannot_change_anything(kind: DbKind) {
     app.stop().await;
 }
 
+async fn malformed_bodies_are_refused_and_change_nothing(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    // Invalid UTF-8 in JSON: 400 problem, no account.
+    let mut body = br#"{"email": "bad@example.com", "password": "lantern quietly mapping river otters", "name": "A"#.to_vec();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(br#""}"#);
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/signup"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // A form with invalid UTF-8 gets a page, and nothing is made from it.
+    let r = app
+        .client
+        .post(app.url("/signup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=%FF%FE&email=bad%40example.com&password=x")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(
+        post(
+            &app,
+            &app.client,
+            "/api/v1/auth/password/forgot",
+            json!({"email": "bad@example.com"})
+        )
+        .await
+        .status(),
+        202
+    );
+    let admin = app.client_as(Role::Admin).await;
+    let found = admin
+        .client
+        .get(app.url("/api/v1/admin/users?q=bad%40example"))
+        .json_of()
+        .await;
+    assert!(found["items"].as_array().unwrap().is_empty());
+    // Over-long fields are named, not truncated.
+    let r = post(&app, &app.client, "/api/v1/auth/signup",
+        json!({"email": format!("{}@example.com", "a".repeat(300)), "password": "x".repeat(2000), "name": "n"})).await;
+    assert_eq!(r.status(), 422);
+    let codes = field_codes(&r.json().await.unwrap());
+    assert!(
+        codes.contains(&("email".into(), "too_long".into())),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("password".into(), "too_long".into())),
+        "{codes:?}"
+    );
+    app.stop().await;
+}
+
 both!(
+    malformed_bodies_are_refused_and_change_nothing,
     read_only_tokens_cannot_change_anything,
     sign_up_verify_and_sign_in,
     links_expire_and_mails_follow_the_language,

@@ -378,6 +378,24 @@ async fn organisations_domains_and_managers(kind: DbKind) {
     let zoe_id = r.json::<Value>().await.unwrap()["user"]["id"]
         .as_i64()
         .unwrap();
+    // Only a proven address joins: nothing until the verification link is opened.
+    let detail = a
+        .get(app.url(&format!("/api/v1/admin/organizations/{org_id}")))
+        .json_of()
+        .await;
+    assert!(detail["members"].as_array().unwrap().is_empty());
+    let verify = sink
+        .wait_for_to("zoe@acme.example", 1)
+        .await
+        .token("/verify-email")
+        .unwrap();
+    let ok = app
+        .client
+        .post(app.url("/api/v1/auth/verify"))
+        .json(&json!({"token": verify}))
+        .status_of()
+        .await;
+    assert_eq!(ok, 200);
     let detail = a
         .get(app.url(&format!("/api/v1/admin/organizations/{org_id}")))
         .json_of()
