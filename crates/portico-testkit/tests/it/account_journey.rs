@@ -344,8 +344,7 @@ async fn administration_invitation_and_reset(
         .goto(&app.url("/admin/users?role=agent"))
         .await
         .unwrap();
-    b.click(&"table a[href^=\"/admin/users/\"]".to_string())
-        .await;
+    b.click("table a[href^=\"/admin/users/\"]").await;
     b.wait_for("#user-role").await;
     b.assert_accessible(&what("a person")).await;
 
