@@ -58,3 +58,11 @@ admin-domains-hint = One per line, e.g. acme.example. New sign-ups with these ad
 admin-organization-new = New organisation
 admin-organization-create = Create organisation
 admin-organization-edit = Name and domains
+admin-user-sessions = Signed in
+admin-user-sessions-count = { $count ->
+    [0] Not signed in anywhere.
+    [one] Signed in on one device.
+   *[other] Signed in on { $count } devices.
+}
+admin-user-sign-out = Sign out everywhere
+admin-user-reinvite = Send the invitation again

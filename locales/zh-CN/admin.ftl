@@ -58,3 +58,10 @@ admin-domains-hint = 每行一个，例如 acme.example。使用这些地址的�
 admin-organization-new = 新建组织
 admin-organization-create = 创建组织
 admin-organization-edit = 名称和域名
+admin-user-sessions = 登录状态
+admin-user-sessions-count = { $count ->
+    [0] 当前未在任何设备上登录。
+   *[other] 当前在 { $count } 台设备上登录。
+}
+admin-user-sign-out = 退出所有设备
+admin-user-reinvite = 重新发送邀请

@@ -249,6 +249,94 @@ async fn invite(
     Ok(user.into())
 }
 
+/// Mails a fresh invitation link to someone invited who has not set a password yet (earlier links stop
+/// working). Someone who already accepted is 409.
+pub async fn resend_invitation(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let admin = viewer.require(Permission::Administer)?;
+    let mut tx = app.begin().await?;
+    let now = tx.now();
+    let user = users::find_user_by_id(tx.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.password_hash.is_some() {
+        return Err(AppError::Conflict {
+            field: "id".into(),
+            message: "this person has already accepted the invitation".into(),
+        });
+    }
+    portico_storage::account_links::consume_links_of_user(
+        tx.conn(),
+        user.id,
+        LinkPurpose::Invitation,
+        now,
+    )
+    .await?;
+    let secret = links::issue(tx.conn(), LinkPurpose::Invitation, user.id, None, now).await?;
+    account::send(
+        app,
+        &mut tx,
+        AccountMail::Invite,
+        (&user.email, &user.name, user.locale),
+        Some(&format!("/invite?token={secret}")),
+        &[("inviter", &admin.name), ("organization", "")],
+    )
+    .await?;
+    audit::record(
+        tx.conn(),
+        now,
+        origin,
+        Some(admin.id),
+        "user.invitation_resent",
+        Subject::User(user.id),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Ends every session of a user at once (a lost laptop, a departing employee); returns how many.
+pub async fn end_sessions_of_user(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    origin: &Origin,
+) -> Result<u64, AppError> {
+    let admin = viewer.require(Permission::Administer)?;
+    let tx = app.begin().await?;
+    let now = tx.now();
+    if users::find_user_by_id(tx.conn(), id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let n = sessions::delete_sessions_of_user(tx.conn(), id, None).await?;
+    audit::record(
+        tx.conn(),
+        now,
+        origin,
+        Some(admin.id),
+        "user.sessions_ended",
+        Subject::User(id),
+        serde_json::json!({ "count": n }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// How many live sessions a user has (for the administrators' user page).
+pub async fn session_count(app: &App, viewer: &Viewer, id: i64) -> Result<usize, AppError> {
+    viewer.require(Permission::Administer)?;
+    Ok(
+        sessions::list_sessions_of_user(app.db().conn(), id, app.now())
+            .await?
+            .len(),
+    )
+}
+
 /// What an administrator changes about a user.
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {

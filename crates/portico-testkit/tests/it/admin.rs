@@ -580,7 +580,79 @@ async fn admin_pages_in_both_languages(kind: DbKind) {
     app.stop().await;
 }
 
+async fn invitations_again_and_signing_someone_out(kind: DbKind) {
+    let Some((app, sink)) = mailing_app(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    let a = &admin.client;
+    let invited = a
+        .post(app.url("/api/v1/admin/users"))
+        .json(&json!({"email": "late@example.com", "name": "Late Comer"}))
+        .json_of()
+        .await;
+    let id = invited["id"].as_i64().unwrap();
+    let first = sink
+        .wait_for_to("late@example.com", 1)
+        .await
+        .token("/invite")
+        .unwrap();
+    let resend = |uid: i64| a.post(app.url(&format!("/api/v1/admin/users/{uid}/invitation")));
+    assert_eq!(resend(id).status_of().await, 202);
+    let second = sink
+        .wait_for_to("late@example.com", 2)
+        .await
+        .token("/invite")
+        .unwrap();
+    assert_ne!(first, second);
+    // The earlier link stopped working; the new one works once.
+    let accept = |t: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/invitation/accept"))
+            .json(&json!({"token": t, "password": STRONG}))
+    };
+    assert_eq!(accept(&first).status_of().await, 422);
+    assert_eq!(accept(&second).status_of().await, 200);
+    assert_eq!(resend(id).status_of().await, 409, "already accepted");
+    assert_eq!(resend(999_999).status_of().await, 404);
+
+    // Signing someone out everywhere.
+    let customer = app.client_as(Role::Customer).await;
+    let ended = a
+        .delete(app.url(&format!(
+            "/api/v1/admin/users/{}/sessions",
+            customer.account.id
+        )))
+        .json_of()
+        .await;
+    assert_eq!(ended["ended"], 1);
+    assert_eq!(
+        customer.client.get(app.url("/api/v1/me")).status_of().await,
+        401
+    );
+    assert_eq!(
+        customer
+            .client
+            .delete(app.url(&format!(
+                "/api/v1/admin/users/{}/sessions",
+                admin.account.id
+            )))
+            .status_of()
+            .await,
+        401,
+        "signed out already"
+    );
+    let page = a
+        .get(app.url(&format!("/admin/users/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    app.stop().await;
+}
+
 both!(
+    invitations_again_and_signing_someone_out,
     users_invitations_roles_and_deactivation,
     organisations_domains_and_managers,
     admin_pages_in_both_languages,

@@ -26,6 +26,8 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(jobs_show))
         .routes(routes!(users_list, users_invite))
         .routes(routes!(user_show, user_update))
+        .routes(routes!(user_invitation_resend))
+        .routes(routes!(user_sessions_end))
         .routes(routes!(organizations_list, organization_create))
         .routes(routes!(organization_show, organization_update))
         .routes(routes!(member_put, member_delete))
@@ -201,6 +203,49 @@ pub async fn users_invite(
     .await?;
     let (row, _) = admin::find_user(&state.app, &viewer, a.id).await?;
     Ok((StatusCode::CREATED, Json(AdminUser::from(&row))))
+}
+
+/// Send an invited person a new invitation link (earlier links stop working).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/invitation", tag = "admin", operation_id = "admin_user_invitation_resend",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses(
+        (status = 202, description = "A new invitation is on its way"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The invitation was already accepted", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn user_invitation_resend(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    admin::resend_invitation(&state.app, &viewer, id, &origin).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// How many sessions ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionsEnded {
+    pub ended: u64,
+}
+
+/// Sign a user out everywhere: every session of theirs ends at once (their API tokens stay).
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/sessions", tag = "admin", operation_id = "admin_user_sessions_end",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Signed out", body = SessionsEnded),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn user_sessions_end(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<i64>,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    let ended = admin::end_sessions_of_user(&state.app, &viewer, id, &origin).await?;
+    Ok(Json(SessionsEnded { ended }))
 }
 
 /// A user with their organisations.

@@ -183,3 +183,41 @@ pub fn render<T: Template>(status: StatusCode, tpl: &T) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod csp_tests {
+    /// The Content-Security-Policy allows no inline styles or scripts: a `style="…"` attribute, an
+    /// inline `<script>` or an `on…=` handler in a template would be blocked by browsers.
+    #[test]
+    fn templates_need_nothing_the_csp_blocks() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "html") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &mut files,
+        );
+        assert!(files.len() > 10);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            for bad in [
+                " style=\"",
+                "<script>",
+                " onclick=",
+                " onload=",
+                " onsubmit=",
+                "javascript:",
+            ] {
+                assert!(!text.contains(bad), "{}: {bad}", f.display());
+            }
+        }
+    }
+}

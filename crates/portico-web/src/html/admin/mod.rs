@@ -28,6 +28,8 @@ pub fn routes() -> axum::Router<WebState> {
     axum::Router::new()
         .route("/admin/users", get(users_show).post(invite_submit))
         .route("/admin/users/{id}", get(user_show).post(user_submit))
+        .route("/admin/users/{id}/invitation", post(user_reinvite))
+        .route("/admin/users/{id}/sessions/end", post(user_sign_out))
         .route(
             "/admin/organizations",
             get(organizations_show).post(organization_create),
@@ -216,6 +218,7 @@ pub struct UserPage {
     pub user: UserRow,
     pub organizations: Vec<(i64, String)>,
     pub activity: Vec<AuditEntry>,
+    pub sessions: usize,
     pub errors: FormErrors,
 }
 
@@ -237,8 +240,10 @@ async fn user_page(
         20,
     )
     .await?;
+    let sessions = admin::session_count(&state.app, &page.viewer, id).await?;
     Ok(UserPage {
         notice,
+        sessions,
         user,
         organizations: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
         activity,
@@ -297,6 +302,32 @@ pub async fn user_submit(
             Ok(render(StatusCode::CONFLICT, &p))
         }
     }
+}
+
+pub async fn user_reinvite(
+    State(state): State<WebState>,
+    page: PageContext,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<i64>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page, Permission::Administer) {
+        return Ok(r);
+    }
+    admin::resend_invitation(&state.app, &page.viewer, id, &origin).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?done=invited")).into_response())
+}
+
+pub async fn user_sign_out(
+    State(state): State<WebState>,
+    page: PageContext,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<i64>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page, Permission::Administer) {
+        return Ok(r);
+    }
+    admin::end_sessions_of_user(&state.app, &page.viewer, id, &origin).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}?done=signed-out")).into_response())
 }
 
 // ---- organisations ----
