@@ -11,3 +11,4 @@ search-empty-title = Nothing matched “{ $query }”.
 search-empty-body = Try fewer or different words, or start from one of the tasks below.
 search-suggestions-heading = Popular tasks
 search-kind-task = Task
+search-kind-kb-article = Help article

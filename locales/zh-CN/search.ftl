@@ -8,3 +8,4 @@ search-empty-title = 没有找到与“{ $query }”相关的内容。
 search-empty-body = 请换个说法或减少关键词，也可以从下面的常用服务开始。
 search-suggestions-heading = 常用服务
 search-kind-task = 服务
+search-kind-kb-article = 帮助文章

@@ -72,6 +72,8 @@ pub const DEMO_ORG_DOMAIN: &str = "acme.example";
 pub struct DemoReport {
     pub users_created: usize,
     pub users_present: usize,
+    /// Help-centre articles added by this load.
+    pub articles_created: usize,
 }
 
 fn demo_tasks() -> Vec<HomeTask> {
@@ -211,5 +213,6 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     {
         organizations::set_domains(conn, org.id, &[DEMO_ORG_DOMAIN.to_string()], now).await?;
     }
+    report.articles_created = crate::kb::import::load_demo(app).await?.created;
     Ok(report)
 }

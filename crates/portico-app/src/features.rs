@@ -12,7 +12,7 @@ use crate::search::source::SearchSource;
 
 /// Every kind of searchable content: the search follower loads an outbox entry's documents from the
 /// source whose entity it names, and a rebuild takes every source's documents.
-pub static SEARCH_SOURCES: &[&dyn SearchSource] = &[&TaskSource];
+pub static SEARCH_SOURCES: &[&dyn SearchSource] = &[&TaskSource, &crate::kb::ArticleSource];
 
 impl JobRegistry {
     /// The product's standard handlers and schedule: `cleanup` (hourly) and `mail.send`.

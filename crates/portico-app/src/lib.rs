@@ -8,6 +8,7 @@ pub mod features;
 pub mod i18n;
 pub mod identity;
 pub mod jobs;
+pub mod kb;
 pub mod mail;
 pub mod ops;
 pub mod portal;

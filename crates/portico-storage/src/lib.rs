@@ -11,6 +11,7 @@ pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod jobs;
+pub mod kb;
 pub mod migration;
 pub mod notify;
 pub mod organizations;

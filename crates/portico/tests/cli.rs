@@ -231,10 +231,67 @@ fn user_add_reads_the_password_and_reports_bad_fields() {
 }
 
 #[test]
-fn commands_of_later_versions_say_so() {
-    let out = portico().args(["import", "kb", "/tmp/x"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not yet available"));
+fn import_kb_is_idempotent_and_names_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let kb = dir.path().join("kb");
+    std::fs::create_dir_all(kb.join("nested")).unwrap();
+    std::fs::write(
+        kb.join("reset.en.md"),
+        "---\ntitle: Reset your password\nlocale: en\ncategory: account\ntranslation: reset\n---\n\nUse the link on the sign-in page.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        kb.join("nested/reset.zh-CN.md"),
+        "---\ntitle: 重置密码\nlocale: zh-CN\nslug: reset-zh\ncategory: account\ntranslation: reset\n---\n\n在登录页面点击链接。\n",
+    )
+    .unwrap();
+    let run = || {
+        portico()
+            .args(["import", "kb"])
+            .arg(&kb)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(out.contains("2 new"), "{out}");
+    let again = run();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("2 unchanged"));
+    // A file without a title stops the import, naming the file, before anything is written.
+    std::fs::write(kb.join("broken.md"), "no title here\n").unwrap();
+    let e = fails(
+        portico()
+            .args(["import", "kb"])
+            .arg(&kb)
+            .arg("--data-dir")
+            .arg(&data),
+        1,
+    );
+    assert!(e.contains("broken.md"), "{e}");
+    // JSON Lines, with a bad line named by number.
+    let jsonl = dir.path().join("faq.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\": 1, \"title\": \"Q\", \"body\": \"A\"}\nnot json\n",
+    )
+    .unwrap();
+    let e = fails(
+        portico()
+            .args(["import", "kb"])
+            .arg(&jsonl)
+            .arg("--data-dir")
+            .arg(&data),
+        1,
+    );
+    assert!(e.contains("line 2"), "{e}");
 }
 
 #[test]

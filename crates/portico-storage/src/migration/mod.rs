@@ -9,6 +9,7 @@ mod m0001_initial;
 mod m0002_api_tokens;
 mod m0003_sign_in_throttle;
 mod m0004_accounts;
+mod m0005_kb;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_api_tokens::Migration),
             Box::new(m0003_sign_in_throttle::Migration),
             Box::new(m0004_accounts::Migration),
+            Box::new(m0005_kb::Migration),
         ]
     }
 }

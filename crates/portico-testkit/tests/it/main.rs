@@ -17,6 +17,7 @@ mod browser;
 mod errors;
 mod hardening;
 mod jobs;
+mod kb;
 mod mail;
 mod ops;
 mod pages;

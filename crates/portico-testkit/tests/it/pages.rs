@@ -169,22 +169,38 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
         page.contains("<mark>Track</mark> my <mark>order</mark>"),
         "{page}"
     );
-    // Any order, any case; the task with both words ranks first.
+    // Any order, any case; of the tasks, the one with both words ranks first (the help article with
+    // both words in its title may come before it).
     let v: Value = app
         .get("/api/v1/search?q=ORDER%20track")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(v["items"][0]["title"], "Track my order", "{v}");
+    let first_task = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "task")
+        .unwrap();
+    assert_eq!(first_task["title"], "Track my order", "{v}");
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(2)
+            .any(|i| i["title"] == "Track my order"),
+        "{v}"
+    );
 
     // Nothing found: say so and offer the tasks; the query is kept in the box, escaped.
     let r = app
-        .get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E%20%22*%3A(")
+        .get("/search?q=%3Cscript%3Ezzqxv%3C%2Fscript%3E%20%22*%3A(")
         .await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
-    assert!(!page.contains("<script>alert(1)"), "the query is escaped");
+    assert!(!page.contains("<script>zzqxv"), "the query is escaped");
     assert!(
         (page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"))
             && page.contains("Request a refund")

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod identity;
 pub mod json;
+pub mod kb;
 pub mod portal;
 pub mod search;
 
@@ -31,6 +32,7 @@ Authenticate with the session cookie (browser) or `Authorization: Bearer <token>
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "portal", description = "The portal's public identity"),
         (name = "identity", description = "Signing in and the current user"),
+        (name = "kb", description = "The knowledge base: categories, articles and their search"),
         (name = "admin", description = "Administration (needs the matching permission)"),
     )
 )]
@@ -44,6 +46,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(portal::routes())
         .merge(search::routes())
         .merge(identity::routes())
+        .merge(kb::routes())
         .merge(admin::routes());
     // After the merge, so the conventions see every operation.
     Conventions.modify(router.get_openapi_mut());

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod forms;
 pub mod home;
 pub mod identity;
+pub mod kb;
 pub mod search;
 
 /// Every page route: each feature's `routes()`, merged here and nowhere else.
@@ -16,6 +17,7 @@ pub fn routes() -> axum::Router<WebState> {
         .merge(search::routes())
         .merge(identity::routes())
         .merge(account::routes())
+        .merge(kb::routes())
         .merge(admin::routes())
         .merge(docs::routes())
 }
@@ -100,6 +102,12 @@ impl PageContext {
     /// A time in the signed-in person's time zone (UTC otherwise), to the minute.
     pub fn time(&self, ts: &portico_core::Timestamp) -> String {
         forms::local_time(*ts, self.user.as_ref().and_then(|u| u.time_zone.as_deref()))
+    }
+
+    /// A date in the signed-in person's time zone (UTC otherwise).
+    pub fn date(&self, ts: &portico_core::Timestamp) -> String {
+        let t = self.time(ts);
+        t.split(' ').next().unwrap_or("").to_string()
     }
 
     /// True when the signed-in person works the request queue.

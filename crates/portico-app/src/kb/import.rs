@@ -1,0 +1,359 @@
+//! Importing articles: a folder of Markdown files with front matter, or JSON Lines
+//! (`{"title", "body", "locale"?, "category"?, "slug"?, "id"?, "translation"?, "status"?, "visibility"?}`).
+//! Idempotent: an article is found again by its external id, else by its slug; an unchanged one is
+//! left alone, a changed one gets a new version.
+
+use portico_core::{Locale, Timestamp};
+use portico_storage::kb::{self, ArticleWrite, Category};
+use portico_storage::outbox::OutboxOp;
+
+use super::{ARTICLE, render, slug_from};
+use crate::{App, AppError};
+
+/// One article to import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportItem {
+    pub title: String,
+    pub body: String,
+    pub locale: Option<String>,
+    pub category: Option<String>,
+    pub slug: Option<String>,
+    pub external_id: Option<String>,
+    pub translation: Option<String>,
+    pub status: Option<String>,
+    pub visibility: Option<String>,
+}
+
+/// Reads a Markdown file with front matter (`---` lines around `key: value` lines). Without front
+/// matter, the first `# ` heading is the title.
+pub fn parse_markdown(text: &str, fallback_slug: &str) -> Result<ImportItem, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut item = ImportItem::default();
+    let body = if let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    {
+        let end = rest
+            .find("\n---")
+            .ok_or_else(|| "the front matter has no closing ---".to_string())?;
+        for line in rest[..end].lines() {
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            let v = v.trim().trim_matches('"').to_string();
+            match k.trim() {
+                "title" => item.title = v,
+                "locale" | "lang" | "language" => item.locale = Some(v),
+                "category" => item.category = Some(v),
+                "slug" => item.slug = Some(v),
+                "id" | "external_id" => item.external_id = Some(v),
+                "translation" => item.translation = Some(v),
+                "status" => item.status = Some(v),
+                "visibility" => item.visibility = Some(v),
+                _ => {}
+            }
+        }
+        let after = &rest[end + 4..];
+        after
+            .split_once('\n')
+            .map(|(_, b)| b)
+            .unwrap_or("")
+            .to_string()
+    } else {
+        text.to_string()
+    };
+    let mut body = body.trim().to_string();
+    if item.title.is_empty()
+        && let Some(first) = body.lines().next()
+        && let Some(t) = first.strip_prefix("# ")
+    {
+        item.title = t.trim().to_string();
+        body = body
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string();
+    }
+    if item.title.is_empty() {
+        return Err("no title (front matter `title:` or a first `# ` heading)".into());
+    }
+    if item.slug.is_none() {
+        item.slug = Some(fallback_slug.to_string());
+    }
+    item.body = body;
+    Ok(item)
+}
+
+/// Reads one JSON Lines record.
+pub fn parse_json_line(line: &str) -> Result<ImportItem, String> {
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let s = |k: &str| {
+        v.get(k).and_then(|x| match x {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let title = s("title")
+        .filter(|t| !t.trim().is_empty())
+        .ok_or("no `title`")?;
+    let body = s("body")
+        .or_else(|| s("body_markdown"))
+        .ok_or("no `body`")?;
+    Ok(ImportItem {
+        title,
+        body,
+        locale: s("locale"),
+        category: s("category"),
+        slug: s("slug"),
+        external_id: s("id").or_else(|| s("external_id")),
+        translation: s("translation"),
+        status: s("status"),
+        visibility: s("visibility"),
+    })
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+fn slug_ok(s: &str) -> String {
+    let s = slug_from(s);
+    s.chars().take(super::MAX_SLUG_CHARS).collect()
+}
+
+/// A short stable hash (for slugs of titles without Latin letters).
+fn short_hash(s: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(s.as_bytes())
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn category_id(
+    app: &App,
+    slug: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<i64>, AppError> {
+    let Some(slug) = slug.map(slug_ok).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let conn = app.db().conn();
+    if let Some(c) = kb::find_category_by_slug(conn, &slug).await? {
+        return Ok(Some(c.id));
+    }
+    let name: String = slug
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let c = kb::upsert_category(
+        conn,
+        &Category {
+            id: 0,
+            slug,
+            name_en: name.clone(),
+            name_zh: name,
+            icon: "document".into(),
+            position: 100,
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(c.id))
+}
+
+/// Imports one item: creates, updates (a new version) or leaves it. Errors name the item's problem.
+pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppError> {
+    let now = app.now();
+    let conn = app.db().conn();
+    let title: String = item
+        .title
+        .trim()
+        .chars()
+        .take(super::MAX_TITLE_CHARS)
+        .collect();
+    let locale = item
+        .locale
+        .as_deref()
+        .map(|l| l.parse::<Locale>().unwrap_or_default())
+        .unwrap_or_default();
+    let existing = match &item.external_id {
+        Some(e) => kb::find_article_by_external_id(conn, e).await?,
+        None => None,
+    };
+    let slug = match item.slug.as_deref().map(slug_ok).filter(|s| !s.is_empty()) {
+        Some(s) => s,
+        None => match item
+            .external_id
+            .as_deref()
+            .map(slug_ok)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => s,
+            None => {
+                let from_title = slug_ok(&title);
+                if from_title.is_empty() {
+                    format!("article-{}", short_hash(&title))
+                } else {
+                    from_title
+                }
+            }
+        },
+    };
+    let existing = match existing {
+        Some(a) => Some(a),
+        None => kb::find_article_by_slug(conn, &slug).await?,
+    };
+    let category_id = category_id(app, item.category.as_deref(), now).await?;
+    let status = item
+        .status
+        .as_deref()
+        .filter(|s| matches!(*s, "draft" | "published" | "archived"))
+        .unwrap_or("published");
+    let visibility = item
+        .visibility
+        .as_deref()
+        .filter(|v| matches!(*v, "public" | "customers" | "internal"))
+        .unwrap_or("public");
+    let key = item.translation.clone().unwrap_or_else(|| slug.clone());
+    if let Some(a) = &existing
+        && a.title == title
+        && a.body_markdown == item.body
+        && a.locale == locale.as_str()
+        && a.category_id == category_id
+        && a.status == status
+        && a.visibility == visibility
+        && a.translation_key == key
+    {
+        return Ok(Outcome::Unchanged);
+    }
+    let rendered = render::render(&item.body);
+    let write = ArticleWrite {
+        slug: &slug,
+        locale: locale.as_str(),
+        translation_key: &key,
+        title: &title,
+        body_markdown: &item.body,
+        body_html: &rendered.html,
+        body_text: &rendered.text,
+        category_id,
+        visibility,
+        status,
+        external_id: item.external_id.as_deref(),
+        author_id: None,
+    };
+    let mut tx = app.begin().await?;
+    let (id, outcome) = match &existing {
+        Some(a) => {
+            let saved = kb::update_article(tx.conn(), a.id, &write, tx.now())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (saved.id, Outcome::Updated)
+        }
+        None => match kb::insert_article(tx.conn(), &write, tx.now()).await {
+            Ok(saved) => (saved.id, Outcome::Created),
+            // Another node (or import) made it between the lookup and the insert: it is there.
+            Err(portico_storage::StorageError::Conflict { .. }) => return Ok(Outcome::Unchanged),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    tx.outbox(ARTICLE, &id.to_string(), OutboxOp::Upsert)
+        .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// What importing one item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl ImportReport {
+    pub fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// Loads the demo help centre (categories and articles written for Portico); idempotent.
+pub async fn load_demo(app: &App) -> Result<ImportReport, AppError> {
+    #[derive(serde::Deserialize)]
+    struct DemoCategory {
+        slug: String,
+        name_en: String,
+        name_zh: String,
+        icon: String,
+        position: i32,
+    }
+    let cats: Vec<DemoCategory> = serde_json::from_str(super::demo_files::CATEGORIES)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("demo categories: {e}")))?;
+    for c in cats {
+        kb::upsert_category(
+            app.db().conn(),
+            &Category {
+                id: 0,
+                slug: c.slug,
+                name_en: c.name_en,
+                name_zh: c.name_zh,
+                icon: c.icon,
+                position: c.position,
+            },
+            app.now(),
+        )
+        .await?;
+    }
+    let mut report = ImportReport::default();
+    for (name, text) in super::demo_files::ARTICLES {
+        let fallback = name.split('.').next().unwrap_or(name);
+        let item = parse_markdown(text, fallback)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("demo article {name}: {e}")))?;
+        report.add(import_item(app, &item).await?);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_front_matter_and_json_lines() {
+        let md = "---\nslug: track-your-order\nlocale: en\ntitle: Track your order\ncategory: orders\ntranslation: track\n---\n\nBody **here**.\n";
+        let item = parse_markdown(md, "x").map_err(|e| e.to_string());
+        let item = item.unwrap_or_default();
+        assert_eq!(item.title, "Track your order");
+        assert_eq!(item.slug.as_deref(), Some("track-your-order"));
+        assert_eq!(item.translation.as_deref(), Some("track"));
+        assert_eq!(item.body, "Body **here**.");
+        let plain = parse_markdown("# 申请退款\n\n正文", "refund").unwrap_or_default();
+        assert_eq!(plain.title, "申请退款");
+        assert_eq!(plain.slug.as_deref(), Some("refund"));
+        assert_eq!(plain.body, "正文");
+        assert!(parse_markdown("no title here", "x").is_err());
+        let j = parse_json_line(r#"{"id": 17, "title": "Q", "body": "A", "locale": "zh-CN"}"#)
+            .unwrap_or_default();
+        assert_eq!(j.external_id.as_deref(), Some("17"));
+        assert!(parse_json_line(r#"{"body": "A"}"#).is_err());
+        assert!(parse_json_line("not json").is_err());
+    }
+}

@@ -1,0 +1,727 @@
+//! The knowledge base: categories and articles in both languages, who may read what, saving (every save
+//! is a version), import, and articles as a search source of the one shared index.
+//!
+//! Visibility: `public` (anyone), `customers` (signed in), `internal` (agents and administrators).
+//! Status: `draft` and `archived` articles are shown only to people who work the queue.
+
+pub mod demo_files;
+pub mod import;
+pub mod render;
+
+use portico_core::{FieldError, Locale, Permission, ValidationErrors};
+use portico_search::{Audience, Change, SearchDoc, SearchQuery, SearchResults};
+use portico_storage::kb::{self, ArticleFilter, ArticleWrite};
+pub use portico_storage::kb::{Article, Category};
+use portico_storage::outbox::OutboxOp;
+
+use crate::search::source::{SearchSource, SourceFuture};
+use crate::viewer::Viewer;
+use crate::{App, AppError};
+
+/// The search entity of articles.
+pub const ARTICLE: &str = "kb_article";
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_BODY_CHARS: usize = 200_000;
+pub const MAX_SLUG_CHARS: usize = 128;
+
+/// The visibilities a viewer may read, and whether they may see drafts and archived articles.
+fn reach(viewer: &Viewer) -> (&'static [&'static str], &'static [&'static str]) {
+    if viewer.can(Permission::WorkQueue) {
+        (
+            &["draft", "published", "archived"],
+            &["public", "customers", "internal"],
+        )
+    } else if viewer.can(Permission::UsePortal) {
+        (&["published"], &["public", "customers"])
+    } else {
+        (&["published"], &["public"])
+    }
+}
+
+/// What the help centre lists: published articles only, even for staff (drafts are for editing).
+fn listed(viewer: &Viewer) -> &'static [&'static str] {
+    reach(viewer).1
+}
+
+/// A category as the help centre shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryView {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub icon: String,
+    pub articles: i64,
+}
+
+impl CategoryView {
+    /// How many articles, for plural forms.
+    pub fn article_count(&self) -> usize {
+        usize::try_from(self.articles).unwrap_or(0)
+    }
+}
+
+fn category_view(c: &Category, n: i64, locale: Locale) -> CategoryView {
+    CategoryView {
+        id: c.id,
+        slug: c.slug.clone(),
+        name: match locale {
+            Locale::ZhCn if !c.name_zh.is_empty() => c.name_zh.clone(),
+            _ => c.name_en.clone(),
+        },
+        icon: c.icon.clone(),
+        articles: n,
+    }
+}
+
+/// The categories, in order, each with how many published articles the viewer may read in it.
+pub async fn categories(
+    app: &App,
+    viewer: &Viewer,
+    locale: Locale,
+) -> Result<Vec<CategoryView>, AppError> {
+    let rows = kb::list_categories(app.db().conn(), &["published"], listed(viewer)).await?;
+    Ok(rows
+        .iter()
+        .map(|(c, n)| category_view(c, *n, locale))
+        .collect())
+}
+
+/// One category by slug, with its published articles the viewer may read (in `locale` first).
+pub async fn category(
+    app: &App,
+    viewer: &Viewer,
+    slug: &str,
+    locale: Locale,
+) -> Result<(CategoryView, Vec<Article>), AppError> {
+    let conn = app.db().conn();
+    let c = kb::find_category_by_slug(conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let articles = kb::list_articles(
+        conn,
+        &ArticleFilter {
+            statuses: &["published"],
+            visibilities: listed(viewer),
+            category_id: Some(c.id),
+            ..Default::default()
+        },
+        None,
+        500,
+    )
+    .await?;
+    let n = articles.len() as i64;
+    Ok((
+        category_view(&c, n, locale),
+        one_per_translation(articles, locale),
+    ))
+}
+
+/// Keeps one article per translation group: the one in `locale` when there is one.
+pub fn one_per_translation(articles: Vec<Article>, locale: Locale) -> Vec<Article> {
+    let mut out: Vec<Article> = Vec::new();
+    for a in articles {
+        match out
+            .iter_mut()
+            .find(|o| o.translation_key == a.translation_key)
+        {
+            Some(o) => {
+                if a.locale == locale.as_str() && o.locale != locale.as_str() {
+                    *o = a;
+                }
+            }
+            None => out.push(a),
+        }
+    }
+    out.sort_by(|a, b| a.title.cmp(&b.title));
+    out
+}
+
+/// Published articles the viewer may read, newest first, optionally in one category and language.
+pub async fn articles(
+    app: &App,
+    viewer: &Viewer,
+    category: Option<&str>,
+    locale: Option<Locale>,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Article>, AppError> {
+    let conn = app.db().conn();
+    let category_id = match category.map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(slug) => Some(
+            kb::find_category_by_slug(conn, slug)
+                .await?
+                .ok_or_else(|| {
+                    AppError::from(ValidationErrors::single(
+                        "category",
+                        "not_found",
+                        "no category has this slug",
+                    ))
+                })?
+                .id,
+        ),
+    };
+    Ok(kb::list_articles(
+        conn,
+        &ArticleFilter {
+            statuses: &["published"],
+            visibilities: listed(viewer),
+            category_id,
+            locale: locale.map(|l| l.as_str()),
+            translation_key: None,
+        },
+        before,
+        limit.clamp(1, 100),
+    )
+    .await?)
+}
+
+/// An article with what its page shows around it.
+#[derive(Debug, Clone)]
+pub struct ArticlePage {
+    pub article: Article,
+    pub category: Option<CategoryView>,
+    /// The other languages it is written in: (locale, slug, id).
+    pub translations: Vec<(String, String, i64)>,
+    /// Other published articles of its category in its language.
+    pub related: Vec<(String, String)>,
+    pub toc: Vec<(u8, String, String)>,
+}
+
+/// An article by id or slug, if the viewer may read it (else 404, whether or not it exists).
+pub async fn article(
+    app: &App,
+    viewer: &Viewer,
+    id_or_slug: &str,
+    locale: Locale,
+) -> Result<ArticlePage, AppError> {
+    let conn = app.db().conn();
+    let found = match id_or_slug.parse::<i64>() {
+        Ok(id) => kb::find_article(conn, id).await?,
+        Err(_) => kb::find_article_by_slug(conn, id_or_slug).await?,
+    };
+    let (statuses, visibilities) = reach(viewer);
+    let article = found
+        .filter(|a| {
+            statuses.contains(&a.status.as_str()) && visibilities.contains(&a.visibility.as_str())
+        })
+        .ok_or(AppError::NotFound)?;
+    let category = match article.category_id {
+        Some(id) => kb::find_category(conn, id)
+            .await?
+            .map(|c| category_view(&c, 0, locale)),
+        None => None,
+    };
+    let siblings = kb::list_articles(
+        conn,
+        &ArticleFilter {
+            statuses: &["published"],
+            visibilities: listed(viewer),
+            translation_key: Some(&article.translation_key),
+            ..Default::default()
+        },
+        None,
+        20,
+    )
+    .await?;
+    let translations = siblings
+        .iter()
+        .filter(|a| a.id != article.id)
+        .map(|a| (a.locale.clone(), a.slug.clone(), a.id))
+        .collect();
+    let related = match article.category_id {
+        Some(cid) => kb::list_articles(
+            conn,
+            &ArticleFilter {
+                statuses: &["published"],
+                visibilities: listed(viewer),
+                category_id: Some(cid),
+                locale: Some(&article.locale),
+                translation_key: None,
+            },
+            None,
+            6,
+        )
+        .await?
+        .into_iter()
+        .filter(|a| a.id != article.id)
+        .take(5)
+        .map(|a| (a.slug, a.title))
+        .collect(),
+        None => Vec::new(),
+    };
+    let toc = render::render(&article.body_markdown).toc;
+    Ok(ArticlePage {
+        article,
+        category,
+        translations,
+        related,
+        toc,
+    })
+}
+
+/// What an author sends to create or change an article.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleInput {
+    pub title: String,
+    pub body_markdown: String,
+    pub locale: String,
+    /// A category slug.
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub visibility: Option<String>,
+    /// For new articles: the address (`a-z`, `0-9`, `-`); made from the title when left out.
+    pub slug: Option<String>,
+    /// Links this article as a translation of the article with this id.
+    pub translation_of: Option<i64>,
+    /// The id in the system it was imported from.
+    pub external_id: Option<String>,
+    /// For imports: the translation group to join, by name.
+    pub translation_key: Option<String>,
+}
+
+fn check_choice(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    choices: &[&'static str],
+    default: &'static str,
+) -> &'static str {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => default,
+        Some(v) => choices
+            .iter()
+            .copied()
+            .find(|c| *c == v)
+            .unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    field,
+                    "invalid_choice",
+                    format!("one of: {}", choices.join(", ")),
+                ));
+                default
+            }),
+    }
+}
+
+/// A slug from a title: ASCII letters and digits, words joined by `-`; empty for titles with none.
+pub fn slug_from(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+        if s.len() >= 80 {
+            break;
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}
+
+fn valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_SLUG_CHARS
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+struct Checked {
+    title: String,
+    locale: Locale,
+    category_id: Option<i64>,
+    status: &'static str,
+    visibility: &'static str,
+}
+
+async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppError> {
+    let mut errors = Vec::new();
+    let title = input.title.trim().to_string();
+    if title.is_empty() {
+        errors.push(FieldError::new("title", "required", "enter a title"));
+    } else if title.chars().count() > MAX_TITLE_CHARS {
+        errors.push(FieldError::new(
+            "title",
+            "too_long",
+            format!("a title has at most {MAX_TITLE_CHARS} characters"),
+        ));
+    } else if title.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "title",
+            "invalid_format",
+            "a title cannot contain control characters",
+        ));
+    }
+    if input.body_markdown.trim().is_empty() {
+        errors.push(FieldError::new(
+            "body_markdown",
+            "required",
+            "write the article",
+        ));
+    } else if input.body_markdown.chars().count() > MAX_BODY_CHARS {
+        errors.push(FieldError::new(
+            "body_markdown",
+            "too_long",
+            format!("an article has at most {MAX_BODY_CHARS} characters"),
+        ));
+    }
+    let locale = input.locale.parse::<Locale>().unwrap_or_else(|_| {
+        errors.push(FieldError::new(
+            "locale",
+            "invalid_choice",
+            "the language must be en or zh-CN",
+        ));
+        Locale::En
+    });
+    let status = check_choice(
+        &mut errors,
+        "status",
+        input.status.as_deref(),
+        &["draft", "published", "archived"],
+        "draft",
+    );
+    let visibility = check_choice(
+        &mut errors,
+        "visibility",
+        input.visibility.as_deref(),
+        &["public", "customers", "internal"],
+        "public",
+    );
+    let category_id = match input
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => None,
+        Some(slug) => match kb::find_category_by_slug(app.db().conn(), slug).await? {
+            Some(c) => Some(c.id),
+            None => {
+                errors.push(FieldError::new(
+                    "category",
+                    "not_found",
+                    "no category has this slug",
+                ));
+                None
+            }
+        },
+    };
+    if let Some(s) = input.slug.as_deref().filter(|s| !valid_slug(s)) {
+        let _ = s;
+        errors.push(FieldError::new(
+            "slug",
+            "invalid_format",
+            "a slug has lower-case letters, digits and dashes (at most 128)",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
+    }
+    Ok(Checked {
+        title,
+        locale,
+        category_id,
+        status,
+        visibility,
+    })
+}
+
+/// Creates an article (agents and administrators). A taken slug is 409 on `slug`.
+pub async fn create_article(
+    app: &App,
+    viewer: &Viewer,
+    input: &ArticleInput,
+) -> Result<Article, AppError> {
+    let author = viewer.require(Permission::WorkQueue)?.id;
+    let c = check_input(app, input).await?;
+    let translation_key = match input.translation_of {
+        Some(id) => Some(
+            kb::find_article(app.db().conn(), id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::from(ValidationErrors::single(
+                        "translation_of",
+                        "not_found",
+                        "no article has this id",
+                    ))
+                })?
+                .translation_key,
+        ),
+        None => input.translation_key.clone(),
+    };
+    let rendered = render::render(&input.body_markdown);
+    let mut tx = app.begin().await?;
+    let now = tx.now();
+    let slug = match input.slug.clone() {
+        Some(s) => s,
+        None => {
+            let base = slug_from(&c.title);
+            let base = if base.is_empty() {
+                "article".to_string()
+            } else {
+                base
+            };
+            let mut candidate = base.clone();
+            let mut n = 1;
+            while kb::find_article_by_slug(tx.conn(), &candidate)
+                .await?
+                .is_some()
+            {
+                n += 1;
+                candidate = format!("{base}-{n}");
+            }
+            candidate
+        }
+    };
+    let key = translation_key.unwrap_or_else(|| slug.clone());
+    let article = kb::insert_article(
+        tx.conn(),
+        &ArticleWrite {
+            slug: &slug,
+            locale: c.locale.as_str(),
+            translation_key: &key,
+            title: &c.title,
+            body_markdown: &input.body_markdown,
+            body_html: &rendered.html,
+            body_text: &rendered.text,
+            category_id: c.category_id,
+            visibility: c.visibility,
+            status: c.status,
+            external_id: input.external_id.as_deref(),
+            author_id: Some(author),
+        },
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        portico_storage::StorageError::Conflict { constraint } if constraint.contains("slug") => {
+            AppError::Conflict {
+                field: "slug".into(),
+                message: "another article has this slug".into(),
+            }
+        }
+        other => other.into(),
+    })?;
+    tx.outbox(ARTICLE, &article.id.to_string(), OutboxOp::Upsert)
+        .await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+/// Saves a new version of an article (agents and administrators); fields left out keep their value.
+pub async fn update_article(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    patch: &ArticlePatch,
+) -> Result<Article, AppError> {
+    let author = viewer.require(Permission::WorkQueue)?.id;
+    let current = kb::find_article(app.db().conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current_category = match current.category_id {
+        Some(cid) => kb::find_category(app.db().conn(), cid)
+            .await?
+            .map(|c| c.slug),
+        None => None,
+    };
+    let input = ArticleInput {
+        title: patch.title.clone().unwrap_or(current.title.clone()),
+        body_markdown: patch
+            .body_markdown
+            .clone()
+            .unwrap_or(current.body_markdown.clone()),
+        locale: patch.locale.clone().unwrap_or(current.locale.clone()),
+        category: patch.category.clone().or(current_category),
+        status: Some(patch.status.clone().unwrap_or(current.status.clone())),
+        visibility: Some(
+            patch
+                .visibility
+                .clone()
+                .unwrap_or(current.visibility.clone()),
+        ),
+        ..Default::default()
+    };
+    let c = check_input(app, &input).await?;
+    let rendered = render::render(&input.body_markdown);
+    let mut tx = app.begin().await?;
+    let now = tx.now();
+    let article = kb::update_article(
+        tx.conn(),
+        id,
+        &ArticleWrite {
+            slug: &current.slug,
+            locale: c.locale.as_str(),
+            translation_key: &current.translation_key,
+            title: &c.title,
+            body_markdown: &input.body_markdown,
+            body_html: &rendered.html,
+            body_text: &rendered.text,
+            category_id: c.category_id,
+            visibility: c.visibility,
+            status: c.status,
+            external_id: current.external_id.as_deref(),
+            author_id: Some(author),
+        },
+        now,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    tx.outbox(ARTICLE, &article.id.to_string(), OutboxOp::Upsert)
+        .await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+/// The id of the article with this slug.
+pub async fn article_id_by_slug(app: &App, slug: &str) -> Result<Option<i64>, AppError> {
+    Ok(kb::find_article_by_slug(app.db().conn(), slug)
+        .await?
+        .map(|a| a.id))
+}
+
+/// Changes to an article.
+#[derive(Debug, Clone, Default)]
+pub struct ArticlePatch {
+    pub title: Option<String>,
+    pub body_markdown: Option<String>,
+    pub locale: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub visibility: Option<String>,
+}
+
+/// Archives an article (it leaves the help centre and search; its versions stay).
+pub async fn archive_article(app: &App, viewer: &Viewer, id: i64) -> Result<Article, AppError> {
+    update_article(
+        app,
+        viewer,
+        id,
+        &ArticlePatch {
+            status: Some("archived".into()),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Searches the articles the viewer may read, in any language, one hit per article group shown in
+/// `locale` where it has a version.
+pub async fn search(
+    app: &App,
+    viewer: &Viewer,
+    locale: Locale,
+    query: &str,
+    limit: usize,
+) -> Result<SearchResults, AppError> {
+    let text = crate::portal::normalize_query(query);
+    if text.is_empty() {
+        return Ok(SearchResults {
+            hits: Vec::new(),
+            total: 0,
+        });
+    }
+    let Some(state) = app.search_state() else {
+        return Err(AppError::Unavailable(
+            "search is not available on this node".into(),
+        ));
+    };
+    let index = state.index().clone();
+    let audiences = viewer.audiences();
+    tokio::task::spawn_blocking(move || {
+        index.search(&SearchQuery {
+            text: &text,
+            audiences: &audiences,
+            entities: &[ARTICLE],
+            locales: &[],
+            one_per_thing_in: Some(locale.as_str()),
+            limit: limit.clamp(1, 100),
+            offset: 0,
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+    .map_err(|e| AppError::Internal(e.into()))
+}
+
+fn audience_of(visibility: &str) -> Audience {
+    match visibility {
+        "public" => Audience::Public,
+        "customers" => Audience::Customers,
+        _ => Audience::Staff,
+    }
+}
+
+fn doc_of(a: &Article) -> SearchDoc {
+    SearchDoc {
+        entity: ARTICLE.into(),
+        // One search "thing" per translation group, so a match in either language is listed once.
+        entity_id: a.translation_key.clone(),
+        locale: a.locale.clone(),
+        audience: audience_of(&a.visibility),
+        title: a.title.clone(),
+        body: a.body_text.clone(),
+        url: format!("/kb/articles/{}", a.slug),
+    }
+}
+
+/// Articles in the shared search index: the published versions of a translation group.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArticleSource;
+
+async fn group_docs(app: &App, key: &str) -> Result<Vec<SearchDoc>, AppError> {
+    let rows = kb::list_articles(
+        app.db().conn(),
+        &ArticleFilter {
+            statuses: &["published"],
+            visibilities: &["public", "customers", "internal"],
+            translation_key: Some(key),
+            ..Default::default()
+        },
+        None,
+        50,
+    )
+    .await?;
+    Ok(rows.iter().map(doc_of).collect())
+}
+
+impl SearchSource for ArticleSource {
+    fn entity(&self) -> &'static str {
+        ARTICLE
+    }
+
+    fn load<'a>(&'a self, app: &'a App, entity_id: &'a str) -> SourceFuture<'a, Option<Change>> {
+        Box::pin(async move {
+            // The outbox names an article id; the index keeps its translation group.
+            let Ok(id) = entity_id.parse::<i64>() else {
+                return Ok(None);
+            };
+            let Some(a) = kb::find_article(app.db().conn(), id).await? else {
+                return Ok(None);
+            };
+            Ok(Some(Change::Replace {
+                entity: ARTICLE.into(),
+                entity_id: a.translation_key.clone(),
+                docs: group_docs(app, &a.translation_key).await?,
+            }))
+        })
+    }
+
+    fn all<'a>(&'a self, app: &'a App) -> SourceFuture<'a, Vec<SearchDoc>> {
+        Box::pin(async move {
+            let mut docs = Vec::new();
+            let mut after = 0;
+            loop {
+                let batch = kb::all_articles(app.db().conn(), after, 500).await?;
+                let Some(last) = batch.last() else { break };
+                after = last.id;
+                docs.extend(batch.iter().filter(|a| a.status == "published").map(doc_of));
+            }
+            Ok(docs)
+        })
+    }
+}

@@ -1,0 +1,406 @@
+//! Knowledge-base rows: categories, articles and their versions. What may be shown to whom is decided
+//! by the use cases; queries here take the statuses and visibilities to include.
+
+use portico_core::Timestamp;
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+
+use crate::dialect::stmt;
+use crate::error::{Result, StorageError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub id: i64,
+    pub slug: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub icon: String,
+    pub position: i32,
+}
+
+fn decode_category(r: &QueryResult) -> Result<Category> {
+    Ok(Category {
+        id: r.try_get("", "id")?,
+        slug: r.try_get("", "slug")?,
+        name_en: r.try_get("", "name_en")?,
+        name_zh: r.try_get("", "name_zh")?,
+        icon: r.try_get("", "icon")?,
+        position: r.try_get("", "position")?,
+    })
+}
+
+/// Inserts a category, or updates the one with the same slug; returns it.
+pub async fn upsert_category(
+    conn: &impl ConnectionTrait,
+    c: &Category,
+    now: Timestamp,
+) -> Result<Category> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO kb_categories (slug, name_en, name_zh, icon, position, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (slug) DO UPDATE SET name_en = excluded.name_en, name_zh = excluded.name_zh, \
+             icon = excluded.icon, position = excluded.position \
+             RETURNING id, slug, name_en, name_zh, icon, position",
+            [
+                c.slug.clone().into(),
+                c.name_en.clone().into(),
+                c.name_zh.clone().into(),
+                c.icon.clone().into(),
+                c.position.into(),
+                now.0.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| StorageError::Corrupt("INSERT … RETURNING gave no row".into()))?;
+    decode_category(&row)
+}
+
+/// Every category, in order, with how many articles of the given statuses and visibilities it holds.
+pub async fn list_categories(
+    conn: &impl ConnectionTrait,
+    statuses: &[&str],
+    visibilities: &[&str],
+) -> Result<Vec<(Category, i64)>> {
+    let mut values: Vec<Value> = Vec::new();
+    let s = in_list(&mut values, statuses);
+    let v = in_list(&mut values, visibilities);
+    let sql = format!(
+        "SELECT c.id, c.slug, c.name_en, c.name_zh, c.icon, c.position, \
+         (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id AND a.status IN ({s}) AND a.visibility IN ({v})) AS n \
+         FROM kb_categories c ORDER BY c.position, c.id"
+    );
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((decode_category(r)?, r.try_get::<i64>("", "n")?)))
+        .collect()
+}
+
+pub async fn find_category_by_slug(
+    conn: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<Category>> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT id, slug, name_en, name_zh, icon, position FROM kb_categories WHERE slug = $1",
+            [slug.into()],
+        ))
+        .await?;
+    row.as_ref().map(decode_category).transpose()
+}
+
+pub async fn find_category(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Category>> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT id, slug, name_en, name_zh, icon, position FROM kb_categories WHERE id = $1",
+            [id.into()],
+        ))
+        .await?;
+    row.as_ref().map(decode_category).transpose()
+}
+
+/// Placeholders `$n, $n+1, …` for `items`, appended to `values`.
+fn in_list(values: &mut Vec<Value>, items: &[&str]) -> String {
+    let mut marks = Vec::new();
+    for i in items {
+        values.push((*i).to_string().into());
+        marks.push(format!("${}", values.len()));
+    }
+    if marks.is_empty() {
+        "NULL".into()
+    } else {
+        marks.join(", ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub translation_key: String,
+    pub title: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub category_id: Option<i64>,
+    pub visibility: String,
+    pub status: String,
+    pub external_id: Option<String>,
+    pub author_id: Option<i64>,
+    pub version: i32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+}
+
+const ARTICLE_COLUMNS: &str = "id, slug, locale, translation_key, title, body_markdown, body_html, body_text, \
+     category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at";
+
+fn decode_article(r: &QueryResult) -> Result<Article> {
+    Ok(Article {
+        id: r.try_get("", "id")?,
+        slug: r.try_get("", "slug")?,
+        locale: r.try_get("", "locale")?,
+        translation_key: r.try_get("", "translation_key")?,
+        title: r.try_get("", "title")?,
+        body_markdown: r.try_get("", "body_markdown")?,
+        body_html: r.try_get("", "body_html")?,
+        body_text: r.try_get("", "body_text")?,
+        category_id: r.try_get("", "category_id")?,
+        visibility: r.try_get("", "visibility")?,
+        status: r.try_get("", "status")?,
+        external_id: r.try_get("", "external_id")?,
+        author_id: r.try_get("", "author_id")?,
+        version: r.try_get("", "version")?,
+        created_at: Timestamp(r.try_get("", "created_at")?),
+        updated_at: Timestamp(r.try_get("", "updated_at")?),
+        published_at: r.try_get::<Option<i64>>("", "published_at")?.map(Timestamp),
+    })
+}
+
+/// What is written when an article is saved (already validated and rendered).
+#[derive(Debug, Clone)]
+pub struct ArticleWrite<'a> {
+    pub slug: &'a str,
+    pub locale: &'a str,
+    pub translation_key: &'a str,
+    pub title: &'a str,
+    pub body_markdown: &'a str,
+    pub body_html: &'a str,
+    pub body_text: &'a str,
+    pub category_id: Option<i64>,
+    pub visibility: &'a str,
+    pub status: &'a str,
+    pub external_id: Option<&'a str>,
+    pub author_id: Option<i64>,
+}
+
+/// Inserts an article at version 1 and records that version.
+pub async fn insert_article(
+    conn: &impl ConnectionTrait,
+    a: &ArticleWrite<'_>,
+    now: Timestamp,
+) -> Result<Article> {
+    let published: Option<i64> = (a.status == "published").then_some(now.0);
+    let sql = format!(
+        "INSERT INTO kb_articles (slug, locale, translation_key, title, body_markdown, body_html, body_text, \
+         category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14) RETURNING {ARTICLE_COLUMNS}"
+    );
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            &sql,
+            [
+                a.slug.into(),
+                a.locale.into(),
+                a.translation_key.into(),
+                a.title.into(),
+                a.body_markdown.into(),
+                a.body_html.into(),
+                a.body_text.into(),
+                a.category_id.into(),
+                a.visibility.into(),
+                a.status.into(),
+                a.external_id.map(str::to_string).into(),
+                a.author_id.into(),
+                now.0.into(),
+                published.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| StorageError::Corrupt("INSERT … RETURNING gave no row".into()))?;
+    let article = decode_article(&row)?;
+    insert_version(conn, &article, now).await?;
+    Ok(article)
+}
+
+async fn insert_version(conn: &impl ConnectionTrait, a: &Article, now: Timestamp) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "INSERT INTO kb_article_versions (article_id, version, title, body_markdown, author_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            a.id.into(),
+            a.version.into(),
+            a.title.clone().into(),
+            a.body_markdown.clone().into(),
+            a.author_id.into(),
+            now.0.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Replaces an article's content and settings as a new version (the slug and id stay).
+pub async fn update_article(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    a: &ArticleWrite<'_>,
+    now: Timestamp,
+) -> Result<Option<Article>> {
+    let sql = format!(
+        "UPDATE kb_articles SET locale = $2, translation_key = $3, title = $4, body_markdown = $5, body_html = $6, \
+         body_text = $7, category_id = $8, visibility = $9, status = $10, author_id = $11, version = version + 1, \
+         updated_at = $12, published_at = CASE WHEN $10 = 'published' THEN COALESCE(published_at, $12) ELSE published_at END \
+         WHERE id = $1 RETURNING {ARTICLE_COLUMNS}"
+    );
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            &sql,
+            [
+                id.into(),
+                a.locale.into(),
+                a.translation_key.into(),
+                a.title.into(),
+                a.body_markdown.into(),
+                a.body_html.into(),
+                a.body_text.into(),
+                a.category_id.into(),
+                a.visibility.into(),
+                a.status.into(),
+                a.author_id.into(),
+                now.0.into(),
+            ],
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let article = decode_article(&row)?;
+    insert_version(conn, &article, now).await?;
+    Ok(Some(article))
+}
+
+pub async fn find_article(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Article>> {
+    let sql = format!("SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE id = $1");
+    let row = conn
+        .query_one_raw(stmt(conn.get_database_backend(), &sql, [id.into()]))
+        .await?;
+    row.as_ref().map(decode_article).transpose()
+}
+
+pub async fn find_article_by_slug(
+    conn: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<Article>> {
+    let sql = format!("SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE slug = $1");
+    let row = conn
+        .query_one_raw(stmt(conn.get_database_backend(), &sql, [slug.into()]))
+        .await?;
+    row.as_ref().map(decode_article).transpose()
+}
+
+pub async fn find_article_by_external_id(
+    conn: &impl ConnectionTrait,
+    external_id: &str,
+) -> Result<Option<Article>> {
+    let sql = format!("SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE external_id = $1");
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            &sql,
+            [external_id.into()],
+        ))
+        .await?;
+    row.as_ref().map(decode_article).transpose()
+}
+
+/// What an article listing is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter<'a> {
+    pub statuses: &'a [&'a str],
+    pub visibilities: &'a [&'a str],
+    pub category_id: Option<i64>,
+    pub locale: Option<&'a str>,
+    pub translation_key: Option<&'a str>,
+}
+
+/// Articles matching `f`, most recently updated first (by id below `before_id` for paging when the
+/// order is by id), at most `limit`.
+pub async fn list_articles(
+    conn: &impl ConnectionTrait,
+    f: &ArticleFilter<'_>,
+    before_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Article>> {
+    let mut values: Vec<Value> = vec![before_id.unwrap_or(i64::MAX).into()];
+    let s = in_list(&mut values, f.statuses);
+    let v = in_list(&mut values, f.visibilities);
+    let mut sql = format!(
+        "SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE id < $1 AND status IN ({s}) AND visibility IN ({v})"
+    );
+    if let Some(c) = f.category_id {
+        values.push(c.into());
+        sql.push_str(&format!(" AND category_id = ${}", values.len()));
+    }
+    if let Some(l) = f.locale {
+        values.push(l.to_string().into());
+        sql.push_str(&format!(" AND locale = ${}", values.len()));
+    }
+    if let Some(k) = f.translation_key {
+        values.push(k.to_string().into());
+        sql.push_str(&format!(" AND translation_key = ${}", values.len()));
+    }
+    values.push(i64::try_from(limit).unwrap_or(100).into());
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", values.len()));
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter().map(decode_article).collect()
+}
+
+/// Every article (for rebuilding the search index), in id order, after `after_id`, at most `limit`.
+pub async fn all_articles(
+    conn: &impl ConnectionTrait,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Article>> {
+    let sql =
+        format!("SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            &sql,
+            [after_id.into(), i64::try_from(limit).unwrap_or(1000).into()],
+        ))
+        .await?;
+    rows.iter().map(decode_article).collect()
+}
+
+/// A saved version of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub version: i32,
+    pub title: String,
+    pub body_markdown: String,
+    pub author_id: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+/// The versions of an article, newest first.
+pub async fn list_versions(conn: &impl ConnectionTrait, article_id: i64) -> Result<Vec<Version>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT version, title, body_markdown, author_id, created_at FROM kb_article_versions \
+             WHERE article_id = $1 ORDER BY version DESC",
+            [article_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Version {
+                version: r.try_get("", "version")?,
+                title: r.try_get("", "title")?,
+                body_markdown: r.try_get("", "body_markdown")?,
+                author_id: r.try_get("", "author_id")?,
+                created_at: Timestamp(r.try_get("", "created_at")?),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,344 @@
+//! The knowledge base end to end: who reads what, writing and archiving, hostile Markdown, search in both
+//! languages through the shared index, import idempotency, and the help-centre pages.
+
+use std::time::Duration;
+
+use portico_testkit::portico_core::Role;
+use portico_testkit::{DbKind, Fetch, TestApp, both};
+use serde_json::{Value, json};
+
+async fn create(agent: &reqwest::Client, app: &TestApp, body: Value) -> Value {
+    let r = agent
+        .post(app.url("/api/v1/kb/articles"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{body}");
+    r.json().await.unwrap()
+}
+
+/// Waits until a search by `client` for `q` returns `slug` (the index follows the outbox).
+async fn found(app: &TestApp, client: &reqwest::Client, q: &str, slug: &str) -> bool {
+    for _ in 0..120 {
+        let r = client
+            .get(app.url("/api/v1/kb/search"))
+            .query(&[("q", q)])
+            .json_of()
+            .await;
+        if r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["slug"] == slug)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+async fn visibility_writing_and_search(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let agent = app.client_as(Role::Agent).await;
+    let customer = app.client_as(Role::Customer).await;
+    let anon = &app.client;
+    let a = &agent.client;
+
+    // Customers and visitors cannot write.
+    let body = json!({"title": "x", "body_markdown": "y", "locale": "en"});
+    assert_eq!(
+        customer
+            .client
+            .post(app.url("/api/v1/kb/articles"))
+            .json(&body)
+            .status_of()
+            .await,
+        403
+    );
+    assert_eq!(
+        anon.post(app.url("/api/v1/kb/articles"))
+            .json(&body)
+            .status_of()
+            .await,
+        401
+    );
+    // Bad input names each field.
+    let bad = a
+        .post(app.url("/api/v1/kb/articles"))
+        .json(&json!({"title": "", "body_markdown": "", "locale": "fr", "status": "live", "visibility": "secret", "category": "nope", "slug": "Not A Slug"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let p: Value = bad.json().await.unwrap();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "title",
+        "body_markdown",
+        "locale",
+        "status",
+        "visibility",
+        "category",
+        "slug",
+    ] {
+        assert!(fields.contains(&f), "{f}: {fields:?}");
+    }
+
+    let public = create(a, &app, json!({"title": "Warranty claims", "body_markdown": "## How to claim\n\nSend the **serial number** of the quarantined blender.", "locale": "en", "category": "returns-refunds", "status": "published", "slug": "warranty-claims"})).await;
+    let zh = create(a, &app, json!({"title": "保修申请", "body_markdown": "## 如何申请保修\n\n请提供搅拌机的序列号。", "locale": "zh-CN", "category": "returns-refunds", "status": "published", "translation_of": public["id"]})).await;
+    let members = create(a, &app, json!({"title": "Members-only pricing", "body_markdown": "Customers see the tangerine discount table.", "locale": "en", "status": "published", "visibility": "customers"})).await;
+    let internal = create(a, &app, json!({"title": "Escalation playbook", "body_markdown": "Agents escalate the periwinkle incidents.", "locale": "en", "status": "published", "visibility": "internal"})).await;
+    let draft = create(a, &app, json!({"title": "Upcoming changes", "body_markdown": "Draft about the saffron policy.", "locale": "en"})).await;
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(zh["translations"][0]["id"], public["id"]);
+
+    let get =
+        |c: &reqwest::Client, id: &Value| c.get(app.url(&format!("/api/v1/kb/articles/{id}")));
+    // Visitors: public only; customers add members-only; agents see all, drafts too.
+    assert_eq!(get(anon, &public["id"]).status_of().await, 200);
+    assert_eq!(get(anon, &members["id"]).status_of().await, 404);
+    assert_eq!(get(&customer.client, &members["id"]).status_of().await, 200);
+    assert_eq!(
+        get(&customer.client, &internal["id"]).status_of().await,
+        404
+    );
+    assert_eq!(get(&customer.client, &draft["id"]).status_of().await, 404);
+    assert_eq!(get(a, &internal["id"]).status_of().await, 200);
+    assert_eq!(get(a, &draft["id"]).status_of().await, 200);
+    // By slug too; the Markdown source only for staff.
+    let by_slug = anon
+        .get(app.url("/api/v1/kb/articles/warranty-claims"))
+        .json_of()
+        .await;
+    assert_eq!(by_slug["id"], public["id"]);
+    assert_eq!(by_slug["body_markdown"], Value::Null);
+    assert!(
+        by_slug["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<h2 id=\"how-to-claim\">")
+    );
+    assert_eq!(by_slug["translations"][0]["locale"], "zh-CN");
+
+    // Search: the index follows; each reader finds only what they may read, in either language.
+    assert!(found(&app, anon, "quarantined blender", "warranty-claims").await);
+    assert!(
+        found(&app, anon, "保修", "warranty-claims").await,
+        "one hit per article group, shown in the request's language"
+    );
+    assert!(found(&app, &customer.client, "tangerine", "members-only-pricing").await);
+    assert!(!found(&app, anon, "tangerine", "members-only-pricing").await);
+    assert!(found(&app, a, "periwinkle", "escalation-playbook").await);
+    assert!(!found(&app, &customer.client, "periwinkle", "escalation-playbook").await);
+    assert!(
+        !found(&app, a, "saffron", "upcoming-changes").await,
+        "drafts are not searchable"
+    );
+    // Demo articles in Chinese and English.
+    assert!(found(&app, anon, "退款", "request-a-refund").await);
+    // Hostile queries are just words.
+    for q in [
+        "\"",
+        "title:(",
+        "*",
+        "<script>",
+        "a AND OR NOT",
+        "退款 AND refund",
+    ] {
+        let r = anon
+            .get(app.url("/api/v1/kb/search"))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{q}");
+    }
+
+    // A new version; then archiving takes it out of reading and search.
+    let v2 = a
+        .patch(app.url(&format!("/api/v1/kb/articles/{}", public["id"])))
+        .json(&json!({"body_markdown": "Send the **serial number** and a photo of the quarantined blender."}))
+        .json_of()
+        .await;
+    assert_eq!(v2["version"], 2);
+    assert_eq!(
+        a.delete(app.url(&format!("/api/v1/kb/articles/{}", public["id"])))
+            .status_of()
+            .await,
+        204
+    );
+    assert_eq!(get(anon, &public["id"]).status_of().await, 404);
+    // The Chinese version is still published and now the only one of its group in search.
+    assert!(found(&app, anon, "保修", zh["slug"].as_str().unwrap()).await);
+    assert_eq!(
+        a.delete(app.url("/api/v1/kb/articles/999999"))
+            .status_of()
+            .await,
+        404
+    );
+
+    // Listing and categories follow the same rules.
+    let cats = anon.get(app.url("/api/v1/kb/categories")).json_of().await;
+    assert!(cats["items"].as_array().unwrap().len() >= 4);
+    let listed = anon
+        .get(app.url("/api/v1/kb/articles?limit=100"))
+        .json_of()
+        .await;
+    let slugs: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        !slugs.contains(&"members-only-pricing")
+            && !slugs.contains(&"escalation-playbook")
+            && !slugs.contains(&"upcoming-changes")
+    );
+    assert_eq!(
+        anon.get(app.url("/api/v1/kb/articles?category=nope"))
+            .status_of()
+            .await,
+        422
+    );
+    assert_eq!(
+        anon.get(app.url("/api/v1/kb/articles?locale=fr"))
+            .status_of()
+            .await,
+        422
+    );
+    app.stop().await;
+}
+
+async fn hostile_markdown_is_inert_everywhere(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let agent = app.client_as(Role::Agent).await;
+    let evil = "<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1))\n\n## <b onclick=alert(1)>Heading</b>\n";
+    let made = create(&agent.client, &app, json!({"title": "<script>alert('t')</script>", "body_markdown": evil, "locale": "en", "status": "published"})).await;
+    let html = made["body_html"].as_str().unwrap().to_lowercase();
+    // Raw HTML in Markdown is shown as text: no element, attribute or link of it survives.
+    for bad in [
+        "<script",
+        "<img",
+        "<b ",
+        "href=\"javascript",
+        "src=\"javascript",
+    ] {
+        assert!(!html.contains(bad), "{bad}: {html}");
+    }
+    let page = app
+        .get(&format!("/kb/articles/{}", made["slug"].as_str().unwrap()))
+        .await;
+    assert_eq!(page.status(), 200);
+    let text = page.text().await.unwrap();
+    assert!(!text.contains("<script>alert"), "title and body escaped");
+    assert!(text.contains("&lt;script&gt;"));
+    app.stop().await;
+}
+
+async fn import_is_idempotent(kind: DbKind) {
+    use portico_testkit::portico_app::kb::import::{ImportItem, Outcome, import_item};
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let item = ImportItem {
+        title: "如何修改收货地址".into(),
+        body: "在订单页面选择修改地址。".into(),
+        locale: Some("zh-CN".into()),
+        category: Some("orders".into()),
+        external_id: Some("faq-17".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        import_item(&app.app, &item).await.unwrap(),
+        Outcome::Created
+    );
+    assert_eq!(
+        import_item(&app.app, &item).await.unwrap(),
+        Outcome::Unchanged
+    );
+    let changed = ImportItem {
+        body: "在订单页面选择“修改地址”，然后保存。".into(),
+        ..item.clone()
+    };
+    assert_eq!(
+        import_item(&app.app, &changed).await.unwrap(),
+        Outcome::Updated
+    );
+    let a = app
+        .client
+        .get(app.url("/api/v1/kb/articles/faq-17"))
+        .json_of()
+        .await;
+    assert_eq!(a["version"], 2);
+    assert_eq!(a["category"], "orders");
+    assert!(
+        found(&app, &app.client, "怎么改地址", "faq-17").await,
+        "Chinese paraphrase finds it"
+    );
+    app.stop().await;
+}
+
+async fn help_centre_pages_in_both_languages(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    for lang in ["en", "zh-CN"] {
+        for path in [
+            "/kb",
+            "/kb/categories/returns-refunds",
+            "/kb/articles/request-a-refund",
+            "/kb/articles/request-a-refund-zh",
+        ] {
+            let r = app.get_in(path, lang).await;
+            assert_eq!(r.status(), 200, "{path} {lang}");
+        }
+        assert_eq!(app.get_in("/kb/articles/nope", lang).await.status(), 404);
+        assert_eq!(app.get_in("/kb/categories/nope", lang).await.status(), 404);
+    }
+    let zh = app
+        .get_in("/kb/categories/returns-refunds", "zh-CN")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("退货与退款"));
+    let article = app
+        .get_in("/kb/articles/request-a-refund", "en")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        article.contains("也有中文版"),
+        "the other language is offered"
+    );
+    assert!(article.contains("href=\"/kb/articles/request-a-refund-zh\""));
+    let zh_article = app
+        .get_in("/kb/articles/request-a-refund-zh", "zh-CN")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(zh_article.contains("Also in English"));
+    assert!(zh_article.contains("lang=\"zh-CN\""));
+    app.stop().await;
+}
+
+both!(
+    visibility_writing_and_search,
+    hostile_markdown_is_inert_everywhere,
+    import_is_idempotent,
+    help_centre_pages_in_both_languages,
+);
