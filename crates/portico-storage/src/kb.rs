@@ -404,3 +404,51 @@ pub async fn list_versions(conn: &impl ConnectionTrait, article_id: i64) -> Resu
         })
         .collect()
 }
+
+/// Records a visitor's vote on an article (a second vote replaces the first).
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert_feedback(
+    conn: &impl ConnectionTrait,
+    article_id: i64,
+    visitor: &str,
+    user_id: Option<i64>,
+    helpful: bool,
+    reason: Option<&str>,
+    comment: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "INSERT INTO kb_feedback (article_id, visitor, user_id, helpful, reason, comment, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (article_id, visitor) DO UPDATE SET \
+         user_id = excluded.user_id, helpful = excluded.helpful, reason = excluded.reason, \
+         comment = excluded.comment, updated_at = excluded.updated_at",
+        [
+            article_id.into(),
+            visitor.into(),
+            user_id.into(),
+            helpful.into(),
+            reason.map(str::to_string).into(),
+            comment.map(str::to_string).into(),
+            now.0.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Votes on an article: (helpful, not helpful).
+pub async fn feedback_counts(conn: &impl ConnectionTrait, article_id: i64) -> Result<(i64, i64)> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT COALESCE(SUM(CASE WHEN helpful THEN 1 ELSE 0 END), 0) AS yes, \
+             COALESCE(SUM(CASE WHEN helpful THEN 0 ELSE 1 END), 0) AS no FROM kb_feedback WHERE article_id = $1",
+            [article_id.into()],
+        ))
+        .await?;
+    match row {
+        Some(r) => Ok((r.try_get("", "yes")?, r.try_get("", "no")?)),
+        None => Ok((0, 0)),
+    }
+}

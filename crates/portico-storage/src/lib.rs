@@ -10,6 +10,7 @@ pub mod backup;
 pub mod db;
 pub mod dialect;
 pub mod error;
+pub mod events;
 pub mod jobs;
 pub mod kb;
 pub mod migration;

@@ -269,3 +269,59 @@ mod tests {
         );
     }
 }
+
+/// A pseudonymous key of the visitor, for counting each visitor once: derived from the session cookie
+/// when there is one, else from the client address and User-Agent (changing daily). Never the cookie or
+/// the address itself.
+#[derive(Debug, Clone)]
+pub struct Visitor(pub String);
+
+impl FromRequestParts<WebState> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        use sha2::{Digest, Sha256};
+        let name = crate::session_cookie_name(state.config.secure_cookies);
+        let session = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string());
+        let mut h = Sha256::new();
+        match session {
+            Some(s) => {
+                h.update(b"session\0");
+                h.update(s.as_bytes());
+            }
+            None => {
+                let ip = parts.extensions.get::<ClientIp>().map(|c| c.0.to_string());
+                let ua = parts
+                    .headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let day = state.app.now().millis().div_euclid(86_400_000);
+                h.update(b"anonymous\0");
+                h.update(ip.unwrap_or_default().as_bytes());
+                h.update([0]);
+                h.update(ua.as_bytes());
+                h.update([0]);
+                h.update(day.to_string().as_bytes());
+            }
+        }
+        let key: String = h
+            .finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Visitor(key))
+    }
+}

@@ -725,3 +725,99 @@ impl SearchSource for ArticleSource {
         })
     }
 }
+
+/// Why an article did not help.
+pub const FEEDBACK_REASONS: [&str; 3] = ["outdated", "unclear", "didnt_solve"];
+pub const MAX_FEEDBACK_COMMENT_CHARS: usize = 1000;
+
+/// A visitor's "Was this helpful?" answer on an article they may read; a second answer replaces the
+/// first, so one visitor counts once. A reason (and comment) only goes with "no".
+pub async fn feedback(
+    app: &App,
+    viewer: &Viewer,
+    id_or_slug: &str,
+    visitor: &str,
+    helpful: bool,
+    reason: Option<&str>,
+    comment: Option<&str>,
+) -> Result<(i64, i64), AppError> {
+    let page = article(app, viewer, id_or_slug, Locale::En).await?;
+    if page.article.status != "published" {
+        return Err(AppError::NotFound);
+    }
+    let mut errors = Vec::new();
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(r) = reason
+        && !FEEDBACK_REASONS.contains(&r)
+    {
+        errors.push(FieldError::new(
+            "reason",
+            "invalid_choice",
+            "one of: outdated, unclear, didnt_solve",
+        ));
+    }
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(c) = comment {
+        if c.chars().count() > MAX_FEEDBACK_COMMENT_CHARS {
+            errors.push(FieldError::new(
+                "comment",
+                "too_long",
+                format!("a comment has at most {MAX_FEEDBACK_COMMENT_CHARS} characters"),
+            ));
+        } else if c.chars().any(|ch| ch.is_control() && ch != '\n') {
+            errors.push(FieldError::new(
+                "comment",
+                "invalid_format",
+                "a comment cannot contain control characters",
+            ));
+        }
+    }
+    if helpful && (reason.is_some() || comment.is_some()) {
+        errors.push(FieldError::new(
+            "reason",
+            "not_allowed",
+            "a reason and comment go only with a \"not helpful\" answer",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
+    }
+    let conn = app.db().conn();
+    kb::upsert_feedback(
+        conn,
+        page.article.id,
+        visitor,
+        viewer.user_id(),
+        helpful,
+        reason,
+        comment,
+        app.now(),
+    )
+    .await?;
+    Ok(kb::feedback_counts(conn, page.article.id).await?)
+}
+
+/// Records what a visitor did (a view, a search, a click on a result) in the portal's own event log,
+/// once per visitor, thing and day. Failing to record never fails the page: it is logged.
+pub async fn record_event(
+    app: &App,
+    viewer: &Viewer,
+    visitor: &str,
+    kind: &str,
+    subject: Option<&str>,
+    query: Option<&str>,
+    results: Option<usize>,
+) {
+    let query: Option<String> = query.map(|q| crate::portal::normalize_query(q).to_lowercase());
+    let e = portico_storage::events::NewEvent {
+        kind,
+        subject,
+        query: query.as_deref().filter(|q| !q.is_empty()),
+        results: results.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        visitor,
+        user_id: viewer.user_id(),
+    };
+    if let Err(err) = portico_storage::events::record(app.db().conn(), &e, app.now()).await {
+        tracing::warn!(error = %err, kind, "could not record an event");
+    }
+}

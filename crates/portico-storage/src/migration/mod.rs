@@ -10,6 +10,7 @@ mod m0002_api_tokens;
 mod m0003_sign_in_throttle;
 mod m0004_accounts;
 mod m0005_kb;
+mod m0006_kb_feedback_events;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_sign_in_throttle::Migration),
             Box::new(m0004_accounts::Migration),
             Box::new(m0005_kb::Migration),
+            Box::new(m0006_kb_feedback_events::Migration),
         ]
     }
 }

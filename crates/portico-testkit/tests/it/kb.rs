@@ -336,7 +336,140 @@ async fn help_centre_pages_in_both_languages(kind: DbKind) {
     app.stop().await;
 }
 
+async fn feedback_and_events_count_each_visitor_once(kind: DbKind) {
+    use portico_testkit::portico_core::Timestamp;
+    use portico_testkit::portico_storage::events;
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let as_visitor = |ua: &str| {
+        reqwest::Client::builder()
+            .user_agent(ua.to_string())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (as_visitor("visitor one"), as_visitor("visitor two"));
+    let vote = |c: &reqwest::Client, body: Value| {
+        c.post(app.url("/api/v1/kb/articles/request-a-refund/feedback"))
+            .json(&body)
+    };
+    let r = vote(&one, json!({"helpful": true})).json_of().await;
+    assert_eq!(
+        (r["helpful"].as_i64(), r["not_helpful"].as_i64()),
+        (Some(1), Some(0))
+    );
+    // The same visitor changes their mind: still one vote.
+    let r = vote(
+        &one,
+        json!({"helpful": false, "reason": "outdated", "comment": "Prices changed."}),
+    )
+    .json_of()
+    .await;
+    assert_eq!(
+        (r["helpful"].as_i64(), r["not_helpful"].as_i64()),
+        (Some(0), Some(1))
+    );
+    let r = vote(&two, json!({"helpful": true})).json_of().await;
+    assert_eq!(
+        (r["helpful"].as_i64(), r["not_helpful"].as_i64()),
+        (Some(1), Some(1))
+    );
+    // Bad answers are named and change nothing.
+    for (body, field) in [
+        (json!({"helpful": false, "reason": "boring"}), "reason"),
+        (json!({"helpful": true, "reason": "outdated"}), "reason"),
+        (
+            json!({"helpful": false, "comment": "x".repeat(1001)}),
+            "comment",
+        ),
+    ] {
+        let r = vote(&two, body).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    assert_eq!(vote(&one, json!({"helpful": "yes"})).status_of().await, 422);
+    assert_eq!(
+        one.post(app.url("/api/v1/kb/articles/nope/feedback"))
+            .json(&json!({"helpful": true}))
+            .status_of()
+            .await,
+        404
+    );
+
+    // The page asks why after a "no", without JavaScript.
+    let r = one
+        .post(app.url("/kb/articles/request-a-refund/feedback"))
+        .form(&[("helpful", "no")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, "/kb/articles/request-a-refund?feedback=why#feedback");
+    let page = one
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"reason\""));
+
+    // Views and clicks: once per visitor and day.
+    let id = app
+        .client
+        .get(app.url("/api/v1/kb/articles/request-a-refund"))
+        .json_of()
+        .await["id"]
+        .to_string();
+    for _ in 0..3 {
+        one.get(app.url("/kb/articles/request-a-refund?q=refund"))
+            .send()
+            .await
+            .unwrap();
+    }
+    two.get(app.url("/kb/articles/request-a-refund"))
+        .send()
+        .await
+        .unwrap();
+    let since = Timestamp(0);
+    let conn = app.store().conn();
+    assert_eq!(
+        events::count(conn, "article_view", &id, since)
+            .await
+            .unwrap(),
+        2,
+        "two visitors, however often they look"
+    );
+    assert_eq!(
+        events::count(conn, "result_click", &id, since)
+            .await
+            .unwrap(),
+        1
+    );
+    // Searches with nothing found are kept for content upkeep.
+    for _ in 0..2 {
+        one.get(app.url("/search?q=quokka+insurance"))
+            .send()
+            .await
+            .unwrap();
+    }
+    two.get(app.url("/api/v1/kb/search?q=Quokka%20insurance"))
+        .send()
+        .await
+        .unwrap();
+    let zero = events::top_queries(conn, "search_zero", since, 10)
+        .await
+        .unwrap();
+    assert_eq!(zero, vec![("quokka insurance".to_string(), 2)]);
+    app.stop().await;
+}
+
 both!(
+    feedback_and_events_count_each_visitor_once,
     visibility_writing_and_search,
     hostile_markdown_is_inert_everywhere,
     import_is_idempotent,

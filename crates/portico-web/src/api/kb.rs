@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::json::ApiJson;
 use crate::WebState;
+use crate::client::Visitor;
 use crate::error::{ApiError, Problem};
 use crate::i18n::Lang;
 use crate::viewer::CurrentViewer;
@@ -23,6 +24,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(articles_list, article_create))
         .routes(routes!(article_show, article_update, article_archive))
         .routes(routes!(kb_search))
+        .routes(routes!(article_feedback))
 }
 
 /// A help-centre category.
@@ -392,6 +394,7 @@ pub async fn kb_search(
     State(state): State<WebState>,
     viewer: CurrentViewer,
     Lang(lang): Lang,
+    Visitor(visitor): Visitor,
     Query(q): Query<KbSearchQuery>,
 ) -> Result<Json<KbHits>, ApiError> {
     let locale = match q.locale.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
@@ -405,6 +408,23 @@ pub async fn kb_search(
         })?,
     };
     let found = kb::search(&state.app, &viewer, locale, &q.q, q.limit.unwrap_or(10)).await?;
+    if !q.q.trim().is_empty() {
+        let kind = if found.total == 0 {
+            "search_zero"
+        } else {
+            "search"
+        };
+        kb::record_event(
+            &state.app,
+            &viewer,
+            &visitor,
+            kind,
+            None,
+            Some(&q.q),
+            Some(found.total),
+        )
+        .await;
+    }
     let mut items = Vec::with_capacity(found.hits.len());
     for h in found.hits {
         let slug = h
@@ -424,5 +444,55 @@ pub async fn kb_search(
     Ok(Json(KbHits {
         items,
         total: found.total,
+    }))
+}
+
+/// A "Was this helpful?" answer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    pub helpful: bool,
+    /// With `helpful: false`: `outdated`, `unclear` or `didnt_solve`.
+    pub reason: Option<String>,
+    /// With `helpful: false`: up to 1,000 characters.
+    pub comment: Option<String>,
+}
+
+/// The article's votes after this one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackCounts {
+    pub helpful: i64,
+    pub not_helpful: i64,
+}
+
+/// Say whether an article helped. One answer per visitor: a second replaces the first.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/feedback", tag = "kb", operation_id = "kb_article_feedback",
+    params(("id" = String, Path, description = "The article's id, or its slug")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "Recorded", body = FeedbackCounts),
+        (status = 404, description = "No such article, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown `reason`, a `comment` too long, or a reason with a helpful answer", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn article_feedback(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    Visitor(visitor): Visitor,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<FeedbackRequest>,
+) -> Result<Json<FeedbackCounts>, ApiError> {
+    let (helpful, not_helpful) = kb::feedback(
+        &state.app,
+        &viewer,
+        &id,
+        &visitor,
+        req.helpful,
+        req.reason.as_deref(),
+        req.comment.as_deref(),
+    )
+    .await?;
+    Ok(Json(FeedbackCounts {
+        helpful,
+        not_helpful,
     }))
 }

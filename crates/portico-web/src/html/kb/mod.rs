@@ -2,15 +2,19 @@
 //! (breadcrumbs, table of contents for long articles, the other language, related articles, print view).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::Form;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use portico_app::kb::Article;
 use portico_app::kb::{self, ArticlePage, CategoryView};
+use serde::Deserialize;
 
 use super::{PageContext, render};
 use crate::WebState;
+use crate::client::Visitor;
 use crate::error::HtmlError;
+use crate::html::forms::{FormErrors, url_encode};
 
 /// This feature's pages.
 pub fn routes() -> axum::Router<WebState> {
@@ -19,6 +23,10 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/kb", get(index_show))
         .route("/kb/categories/{slug}", get(category_show))
         .route("/kb/articles/{slug}", get(article_show))
+        .route(
+            "/kb/articles/{slug}/feedback",
+            axum::routing::post(feedback_submit),
+        )
 }
 
 /// An article in a list.
@@ -96,19 +104,58 @@ pub struct ArticleView {
     pub updated: String,
     /// Shown for drafts and archived articles (only staff reach them).
     pub status_note: Option<String>,
+    /// `thanks` after an answer, `why` to ask the reason for a "no".
+    pub feedback: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArticleQuery {
+    /// The search that led here (a click on a result).
+    q: Option<String>,
+    feedback: Option<String>,
 }
 
 pub async fn article_show(
     State(state): State<WebState>,
     page: PageContext,
+    Visitor(visitor): Visitor,
     Path(slug): Path<String>,
+    Query(q): Query<ArticleQuery>,
 ) -> Result<Response, HtmlError> {
     let a = kb::article(&state.app, &page.viewer, &slug, page.lang).await?;
+    let id = a.article.id.to_string();
+    kb::record_event(
+        &state.app,
+        &page.viewer,
+        &visitor,
+        "article_view",
+        Some(&id),
+        None,
+        None,
+    )
+    .await;
+    if let Some(query) = q.q.as_deref().filter(|x| !x.trim().is_empty()) {
+        kb::record_event(
+            &state.app,
+            &page.viewer,
+            &visitor,
+            "result_click",
+            Some(&id),
+            Some(query),
+            None,
+        )
+        .await;
+    }
     let updated = page.date(&a.article.updated_at);
     let status_note = match a.article.status.as_str() {
         "draft" => Some(page.t("kb-status-draft")),
         "archived" => Some(page.t("kb-status-archived")),
         _ => None,
+    };
+    let feedback = match q.feedback.as_deref() {
+        Some(f @ ("thanks" | "why")) => f.to_string(),
+        _ => String::new(),
     };
     Ok(render(
         StatusCode::OK,
@@ -116,7 +163,62 @@ pub async fn article_show(
             a,
             updated,
             status_note,
+            feedback,
+            errors: FormErrors::default(),
             page,
         },
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackForm {
+    #[serde(default)]
+    helpful: String,
+    reason: Option<String>,
+    comment: Option<String>,
+}
+
+/// "Was this helpful?": yes, or no (then the reason, on the same page, without JavaScript).
+pub async fn feedback_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    Visitor(visitor): Visitor,
+    Path(slug): Path<String>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, HtmlError> {
+    let helpful = form.helpful == "yes";
+    let detail = form.reason.is_some() || form.comment.is_some();
+    let result = kb::feedback(
+        &state.app,
+        &page.viewer,
+        &slug,
+        &visitor,
+        helpful,
+        form.reason.as_deref(),
+        form.comment.as_deref(),
+    )
+    .await;
+    let path = format!("/kb/articles/{}", url_encode(&slug));
+    match result {
+        Ok(_) if !helpful && !detail => {
+            Ok(Redirect::to(&format!("{path}?feedback=why#feedback")).into_response())
+        }
+        Ok(_) => Ok(Redirect::to(&format!("{path}?feedback=thanks#feedback")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_app(page.lang, e)?;
+            let a = kb::article(&state.app, &page.viewer, &slug, page.lang).await?;
+            let updated = page.date(&a.article.updated_at);
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ArticleView {
+                    a,
+                    updated,
+                    status_note: None,
+                    feedback: "why".into(),
+                    errors,
+                    page,
+                },
+            ))
+        }
+    }
 }

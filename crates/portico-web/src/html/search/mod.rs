@@ -101,13 +101,37 @@ pub struct SearchQuery {
 pub async fn search_show(
     State(state): State<WebState>,
     page: PageContext,
+    crate::client::Visitor(visitor): crate::client::Visitor,
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, HtmlError> {
     let q = normalize_query(&query.q);
     let viewer = &page.viewer;
     let found = portico_app::search::search(&state.app, viewer, page.lang, &q, 20).await?;
     let total = found.total;
-    let results: Vec<ResultView> = found.hits.into_iter().map(ResultView::from).collect();
+    if !q.is_empty() {
+        let kind = if total == 0 { "search_zero" } else { "search" };
+        portico_app::kb::record_event(
+            &state.app,
+            viewer,
+            &visitor,
+            kind,
+            None,
+            Some(&q),
+            Some(total),
+        )
+        .await;
+    }
+    let results: Vec<ResultView> = found
+        .hits
+        .into_iter()
+        .map(|mut h| {
+            // A click on a help article is counted against the search that found it.
+            if h.entity == portico_app::kb::ARTICLE {
+                h.url = format!("{}?q={}", h.url, crate::html::forms::url_encode(&q));
+            }
+            ResultView::from(h)
+        })
+        .collect();
     let suggestions = if results.is_empty() && !q.is_empty() {
         portal_info(&state.app, page.lang).await?.tasks
     } else {
