@@ -66,7 +66,7 @@ pub async fn list_categories(
     let v = in_list(&mut values, visibilities);
     let sql = format!(
         "SELECT c.id, c.slug, c.name_en, c.name_zh, c.icon, c.position, \
-         (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id AND a.status IN ({s}) AND a.visibility IN ({v})) AS n \
+         (SELECT COUNT(DISTINCT a.translation_key) FROM kb_articles a WHERE a.category_id = c.id AND a.status IN ({s}) AND a.visibility IN ({v})) AS n \
          FROM kb_categories c ORDER BY c.position, c.id"
     );
     let rows = conn

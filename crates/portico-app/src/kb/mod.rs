@@ -110,11 +110,9 @@ pub async fn category(
         500,
     )
     .await?;
-    let n = articles.len() as i64;
-    Ok((
-        category_view(&c, n, locale),
-        one_per_translation(articles, locale),
-    ))
+    let listed = one_per_translation(articles, locale);
+    let n = listed.len() as i64;
+    Ok((category_view(&c, n, locale), listed))
 }
 
 /// Keeps one article per translation group: the one in `locale` when there is one.
@@ -820,4 +818,68 @@ pub async fn record_event(
     if let Err(err) = portico_storage::events::record(app.db().conn(), &e, app.now()).await {
         tracing::warn!(error = %err, kind, "could not record an event");
     }
+}
+
+/// Every article for the people who write them (agents and administrators), newest first, optionally
+/// of one status.
+pub async fn manage_list(
+    app: &App,
+    viewer: &Viewer,
+    status: Option<&str>,
+) -> Result<Vec<Article>, AppError> {
+    viewer.require(Permission::WorkQueue)?;
+    let statuses: &[&str] = match status {
+        Some("draft") => &["draft"],
+        Some("published") => &["published"],
+        Some("archived") => &["archived"],
+        _ => &["draft", "published", "archived"],
+    };
+    Ok(kb::list_articles(
+        app.db().conn(),
+        &ArticleFilter {
+            statuses,
+            visibilities: &["public", "customers", "internal"],
+            ..Default::default()
+        },
+        None,
+        500,
+    )
+    .await?)
+}
+
+pub use portico_storage::kb::Version;
+
+/// The saved versions of an article, newest first (agents and administrators).
+pub async fn versions(app: &App, viewer: &Viewer, id: i64) -> Result<Vec<Version>, AppError> {
+    viewer.require(Permission::WorkQueue)?;
+    if kb::find_article(app.db().conn(), id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok(kb::list_versions(app.db().conn(), id).await?)
+}
+
+/// Restores an earlier version's title and text as a new version (nothing is lost: the current one
+/// stays in the history).
+pub async fn restore_version(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    version: i32,
+) -> Result<Article, AppError> {
+    let v = versions(app, viewer, id)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or(AppError::NotFound)?;
+    update_article(
+        app,
+        viewer,
+        id,
+        &ArticlePatch {
+            title: Some(v.title),
+            body_markdown: Some(v.body_markdown),
+            ..Default::default()
+        },
+    )
+    .await
 }

@@ -468,7 +468,143 @@ async fn feedback_and_events_count_each_visitor_once(kind: DbKind) {
     app.stop().await;
 }
 
+async fn editor_previews_saves_versions_and_restores(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let agent = app.client_as(Role::Agent).await;
+    let customer = app.client_as(Role::Customer).await;
+    for lang in ["en", "zh-CN"] {
+        for path in ["/kb/manage", "/kb/manage/new", "/kb/manage?status=draft"] {
+            let r = agent
+                .client
+                .get(app.url(path))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path} {lang}");
+        }
+    }
+    assert_eq!(
+        customer.client.get(app.url("/kb/manage")).status_of().await,
+        403
+    );
+    assert_eq!(app.get("/kb/manage").await.status(), 303);
+    let form = |title: &str, body: &str, action: &str| {
+        vec![
+            ("title".to_string(), title.to_string()),
+            ("body_markdown".to_string(), body.to_string()),
+            ("locale".to_string(), "en".to_string()),
+            ("category".to_string(), "orders-delivery".to_string()),
+            ("visibility".to_string(), "public".to_string()),
+            ("status".to_string(), "published".to_string()),
+            ("action".to_string(), action.to_string()),
+        ]
+    };
+    // Preview renders and saves nothing.
+    let preview = agent
+        .client
+        .post(app.url("/kb/manage/new"))
+        .form(&form(
+            "Parcel lockers",
+            "## Where\n\nUse **any** locker.\n\n<script>x</script>",
+            "preview",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(
+        html.contains("<strong>any</strong>") && !html.contains("<script>x"),
+        "rendered and inert"
+    );
+    let none = agent
+        .client
+        .get(app.url("/api/v1/kb/articles/parcel-lockers"))
+        .status_of()
+        .await;
+    assert_eq!(none, 404);
+    // Save, edit, restore.
+    let saved = agent
+        .client
+        .post(app.url("/kb/manage/new"))
+        .form(&form("Parcel lockers", "First text.", "save"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303);
+    let edit_url = saved.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let edited = agent
+        .client
+        .post(app.url(&edit_url))
+        .form(&form("Parcel lockers", "Second text.", "save"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 303);
+    let a = agent
+        .client
+        .get(app.url("/api/v1/kb/articles/parcel-lockers"))
+        .json_of()
+        .await;
+    assert_eq!(a["version"], 2);
+    let restored = agent
+        .client
+        .post(app.url(&format!("{edit_url}/restore")))
+        .form(&[("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restored.status(), 303);
+    let a = agent
+        .client
+        .get(app.url("/api/v1/kb/articles/parcel-lockers"))
+        .json_of()
+        .await;
+    assert_eq!(a["version"], 3);
+    assert_eq!(a["body_markdown"], "First text.");
+    assert_eq!(
+        agent
+            .client
+            .post(app.url(&format!("{edit_url}/restore")))
+            .form(&[("version", "99")])
+            .status_of()
+            .await,
+        404
+    );
+    // Bad input comes back on the form, named.
+    let bad = agent
+        .client
+        .post(app.url(&edit_url))
+        .form(&form("", "", "save"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("id=\"kb-title-error\""));
+    let page = agent
+        .client
+        .get(app.url(&edit_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/restore"), "versions listed with restore");
+    app.stop().await;
+}
+
 both!(
+    editor_previews_saves_versions_and_restores,
     feedback_and_events_count_each_visitor_once,
     visibility_writing_and_search,
     hostile_markdown_is_inert_everywhere,

@@ -18,6 +18,7 @@ mod errors;
 mod hardening;
 mod jobs;
 mod kb;
+mod kb_journey;
 mod mail;
 mod ops;
 mod pages;

@@ -127,6 +127,7 @@ pub fn notice(lang: Locale, done: Option<&str>) -> Option<String> {
         "created" => "notice-created",
         "reset" => "notice-password-reset",
         "welcome" => "notice-welcome",
+        "restored" => "notice-restored",
         _ => return None,
     };
     Some(i18n::t(lang, key))

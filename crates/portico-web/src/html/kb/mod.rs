@@ -16,10 +16,13 @@ use crate::client::Visitor;
 use crate::error::HtmlError;
 use crate::html::forms::{FormErrors, url_encode};
 
+pub mod manage;
+
 /// This feature's pages.
 pub fn routes() -> axum::Router<WebState> {
     use axum::routing::get;
     axum::Router::new()
+        .merge(manage::routes())
         .route("/kb", get(index_show))
         .route("/kb/categories/{slug}", get(category_show))
         .route("/kb/articles/{slug}", get(article_show))

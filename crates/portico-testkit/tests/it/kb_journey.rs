@@ -1,0 +1,177 @@
+//! The help centre in headless Chromium, at phone width in Chinese and desktop width in English, axe
+//! clean on every page: search, open an article, switch to its translation, vote "not helpful" with a
+//! reason; an agent writes an article, previews it, publishes it, and a visitor finds it.
+
+use fantoccini::Locator;
+use portico_testkit::browser::{Browser, DESKTOP, PHONE};
+use portico_testkit::{DbKind, TestApp, TestOptions, both};
+
+const PASSWORD: &str = "lantern quietly mapping river otters";
+
+async fn type_into(b: &Browser, css: &str, text: &str) {
+    let el = b
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn set_language(b: &Browser, app: &TestApp, lang: &str) {
+    b.client.goto(&app.url("/")).await.unwrap();
+    let current = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    if current.as_deref() != Some(lang) {
+        b.click(&format!("form.lang-switch button[value=\"{lang}\"]"))
+            .await;
+        b.wait_for(&format!("html[lang=\"{lang}\"]")).await;
+    }
+}
+
+async fn reader_journey(b: &Browser, app: &TestApp, lang: &str, query: &str, other: &str) {
+    let what = |s: &str| format!("{s} ({lang})");
+    set_language(b, app, lang).await;
+    // The help centre from the footer of any page.
+    b.click(".site-footer a[href=\"/kb\"]").await;
+    b.wait_for(".cards").await;
+    b.assert_accessible(&what("help centre")).await;
+    b.screenshot(&format!("kb-home-{lang}")).await;
+    b.click("a[href=\"/kb/categories/returns-refunds\"]").await;
+    b.wait_for(".article-list").await;
+    b.assert_accessible(&what("topic")).await;
+    // Search, then open the first help article found.
+    b.client.goto(&app.url("/kb")).await.unwrap();
+    type_into(b, "#q", query).await;
+    b.click("form[role=\"search\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for(".result-list").await;
+    b.assert_accessible(&what("search results")).await;
+    b.click(".result-list a[href^=\"/kb/articles/\"]").await;
+    b.wait_for(".kb-article").await;
+    b.assert_accessible(&what("article")).await;
+    b.screenshot(&format!("kb-article-{lang}")).await;
+    assert!(!b.scrolls_horizontally().await, "{lang}: article fits");
+    // The other language.
+    b.click(".kb-translation a").await;
+    b.wait_for(&format!(".kb-article[lang=\"{other}\"]")).await;
+    // Not helpful, because it is out of date.
+    b.click("button[name=\"helpful\"][value=\"no\"]").await;
+    b.wait_for("input[name=\"reason\"][value=\"outdated\"]")
+        .await;
+    b.assert_accessible(&what("why not helpful")).await;
+    b.click("input[name=\"reason\"][value=\"outdated\"]").await;
+    type_into(b, "#feedback-comment", "The fees table is from last year.").await;
+    b.click(".kb-feedback button[type=\"submit\"]").await;
+    b.wait_for(".kb-feedback [role=\"status\"]").await;
+}
+
+async fn help_centre_reading_and_writing(kind: DbKind) {
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.resize(PHONE).await;
+    reader_journey(&b, &app, "zh-CN", "退款", "en").await;
+    b.resize(DESKTOP).await;
+    reader_journey(&b, &app, "en", "refund", "zh-CN").await;
+
+    // An agent writes, previews and publishes an article.
+    portico_testkit::portico_app::identity::add_user(
+        &app.app,
+        portico_testkit::portico_app::identity::AddUser {
+            email: "writer@example.com",
+            name: "Wren Writer",
+            role: portico_testkit::portico_core::Role::Agent,
+            locale: portico_testkit::portico_core::Locale::En,
+            password: PASSWORD,
+        },
+    )
+    .await
+    .unwrap();
+    b.client
+        .goto(&app.url("/login?next=/kb/manage"))
+        .await
+        .unwrap();
+    type_into(&b, "input[name=\"email\"]", "writer@example.com").await;
+    type_into(&b, "input[name=\"password\"]", PASSWORD).await;
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("a[href=\"/kb/manage/new\"]").await;
+    b.assert_accessible("article list (editor)").await;
+    b.click("a[href=\"/kb/manage/new\"]").await;
+    b.wait_for("#kb-title").await;
+    type_into(&b, "#kb-title", "Gift wrapping").await;
+    b.client
+        .find(Locator::Css("#kb-category"))
+        .await
+        .unwrap()
+        .select_by_value("orders-delivery")
+        .await
+        .unwrap();
+    type_into(
+        &b,
+        "#kb-body_markdown",
+        "## Choose wrapping\n\nTick **Gift wrap** at checkout; the marmalade-coloured paper is free.\n\n## Add a note\n\nWrite up to 200 characters.\n\n## Remove prices\n\nGift parcels never show prices.",
+    )
+    .await;
+    b.click("button[name=\"action\"][value=\"preview\"]").await;
+    b.wait_for("#kb-preview h2#choose-wrapping").await;
+    b.assert_accessible("editor with preview").await;
+    b.client
+        .find(Locator::Css("#kb-status"))
+        .await
+        .unwrap()
+        .select_by_value("published")
+        .await
+        .unwrap();
+    b.click("button[name=\"action\"][value=\"save\"]").await;
+    b.wait_for(".notice-success").await;
+    b.assert_accessible("editor after saving").await;
+    // Signed out, a visitor finds it.
+    b.click(".account-toggle").await;
+    b.click("form[action=\"/logout\"] button").await;
+    b.wait_for("a[href=\"/login\"]").await;
+    let mut found = false;
+    for _ in 0..40 {
+        b.client
+            .goto(&app.url("/search?q=marmalade"))
+            .await
+            .unwrap();
+        if b.client
+            .find(Locator::Css(
+                ".result-list a[href^=\"/kb/articles/gift-wrapping\"]",
+            ))
+            .await
+            .is_ok()
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found, "the new article is found");
+    b.click(".result-list a[href^=\"/kb/articles/gift-wrapping\"]")
+        .await;
+    b.wait_for(".kb-toc a[href=\"#choose-wrapping\"]").await;
+    b.close().await;
+    app.stop().await;
+}
+
+both!(help_centre_reading_and_writing);

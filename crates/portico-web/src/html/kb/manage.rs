@@ -1,0 +1,309 @@
+//! Writing the help centre (agents and administrators): the list of every article with its status, a
+//! Markdown editor with a server-rendered preview (no script needed), and the versions of an article
+//! with restore.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_app::AppError;
+use portico_app::kb::{self, Article, ArticleInput, ArticlePatch, CategoryView, Version};
+use portico_core::Permission;
+use serde::Deserialize;
+
+use crate::WebState;
+use crate::error::HtmlError;
+use crate::html::forms::{FormErrors, notice, to_sign_in};
+use crate::html::{PageContext, render};
+
+pub fn routes() -> axum::Router<WebState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/kb/manage", get(list_show))
+        .route("/kb/manage/new", get(new_show).post(new_submit))
+        .route("/kb/manage/{id}", get(edit_show).post(edit_submit))
+        .route("/kb/manage/{id}/restore", post(restore_submit))
+}
+
+fn gate(page: &PageContext) -> Option<Response> {
+    if page.user.is_none() {
+        return Some(to_sign_in(page));
+    }
+    page.viewer
+        .require(Permission::WorkQueue)
+        .err()
+        .map(|e| HtmlError(e).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kb/manage_list.html")]
+pub struct ListPage {
+    pub page: PageContext,
+    pub notice: Option<String>,
+    pub status: String,
+    pub articles: Vec<Article>,
+}
+
+pub async fn list_show(
+    State(state): State<WebState>,
+    page: PageContext,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let articles = kb::manage_list(&state.app, &page.viewer, q.status.as_deref()).await?;
+    Ok(render(
+        StatusCode::OK,
+        &ListPage {
+            notice: notice(page.lang, q.done.as_deref()),
+            status: q.status.unwrap_or_default(),
+            articles,
+            page,
+        },
+    ))
+}
+
+/// The editor's fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EditorForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body_markdown: String,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub visibility: String,
+    #[serde(default)]
+    pub status: String,
+    /// `preview` shows the rendered article without saving.
+    #[serde(default)]
+    pub action: String,
+}
+
+#[derive(Template)]
+#[template(path = "kb/manage_edit.html")]
+pub struct EditPage {
+    pub page: PageContext,
+    pub notice: Option<String>,
+    /// None for a new article.
+    pub id: Option<i64>,
+    pub slug: String,
+    pub form: EditorForm,
+    pub categories: Vec<CategoryView>,
+    pub preview: Option<String>,
+    pub versions: Vec<Version>,
+    pub errors: FormErrors,
+}
+
+async fn categories(state: &WebState, page: &PageContext) -> Result<Vec<CategoryView>, AppError> {
+    kb::categories(&state.app, &page.viewer, page.lang).await
+}
+
+pub async fn new_show(
+    State(state): State<WebState>,
+    page: PageContext,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let form = EditorForm {
+        locale: page.lang.as_str().into(),
+        visibility: "public".into(),
+        status: "draft".into(),
+        ..Default::default()
+    };
+    let categories = categories(&state, &page).await?;
+    Ok(render(
+        StatusCode::OK,
+        &EditPage {
+            notice: None,
+            id: None,
+            slug: String::new(),
+            form,
+            categories,
+            preview: None,
+            versions: Vec::new(),
+            errors: FormErrors::default(),
+            page,
+        },
+    ))
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+pub async fn new_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    Form(form): Form<EditorForm>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let categories = categories(&state, &page).await?;
+    if form.action == "preview" {
+        let preview = Some(kb::render::render(&form.body_markdown).html);
+        return Ok(render(
+            StatusCode::OK,
+            &EditPage {
+                notice: None,
+                id: None,
+                slug: String::new(),
+                form,
+                categories,
+                preview,
+                versions: Vec::new(),
+                errors: FormErrors::default(),
+                page,
+            },
+        ));
+    }
+    let input = ArticleInput {
+        title: form.title.clone(),
+        body_markdown: form.body_markdown.clone(),
+        locale: form.locale.clone(),
+        category: opt(&form.category),
+        status: opt(&form.status),
+        visibility: opt(&form.visibility),
+        ..Default::default()
+    };
+    match kb::create_article(&state.app, &page.viewer, &input).await {
+        Ok(a) => Ok(Redirect::to(&format!("/kb/manage/{}?done=created", a.id)).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_app(page.lang, e)?;
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EditPage {
+                    notice: None,
+                    id: None,
+                    slug: String::new(),
+                    form,
+                    categories,
+                    preview: None,
+                    versions: Vec::new(),
+                    errors,
+                    page,
+                },
+            ))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn edit_page(
+    state: &WebState,
+    page: PageContext,
+    id: i64,
+    form: Option<EditorForm>,
+) -> Result<EditPage, AppError> {
+    let a = kb::article(&state.app, &page.viewer, &id.to_string(), page.lang).await?;
+    let versions = kb::versions(&state.app, &page.viewer, id).await?;
+    let categories = categories(state, &page).await?;
+    let form = form.unwrap_or_else(|| EditorForm {
+        title: a.article.title.clone(),
+        body_markdown: a.article.body_markdown.clone(),
+        locale: a.article.locale.clone(),
+        category: a
+            .category
+            .as_ref()
+            .map(|c| c.slug.clone())
+            .unwrap_or_default(),
+        visibility: a.article.visibility.clone(),
+        status: a.article.status.clone(),
+        action: String::new(),
+    });
+    Ok(EditPage {
+        notice: None,
+        id: Some(id),
+        slug: a.article.slug.clone(),
+        form,
+        categories,
+        preview: None,
+        versions,
+        errors: FormErrors::default(),
+        page,
+    })
+}
+
+pub async fn edit_show(
+    State(state): State<WebState>,
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let n = notice(page.lang, q.done.as_deref());
+    let mut p = edit_page(&state, page, id, None).await?;
+    p.notice = n;
+    Ok(render(StatusCode::OK, &p))
+}
+
+pub async fn edit_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(form): Form<EditorForm>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    if form.action == "preview" {
+        let preview = Some(kb::render::render(&form.body_markdown).html);
+        let mut p = edit_page(&state, page, id, Some(form)).await?;
+        p.preview = preview;
+        return Ok(render(StatusCode::OK, &p));
+    }
+    let patch = ArticlePatch {
+        title: Some(form.title.clone()),
+        body_markdown: Some(form.body_markdown.clone()),
+        locale: Some(form.locale.clone()),
+        category: Some(form.category.clone()),
+        status: Some(form.status.clone()),
+        visibility: Some(form.visibility.clone()),
+    };
+    match kb::update_article(&state.app, &page.viewer, id, &patch).await {
+        Ok(_) => Ok(Redirect::to(&format!("/kb/manage/{id}?done=saved")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_app(page.lang, e)?;
+            let mut p = edit_page(&state, page, id, Some(form)).await?;
+            p.errors = errors;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RestoreForm {
+    version: i32,
+}
+
+pub async fn restore_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(form): Form<RestoreForm>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    kb::restore_version(&state.app, &page.viewer, id, form.version).await?;
+    Ok(Redirect::to(&format!("/kb/manage/{id}?done=restored")).into_response())
+}
