@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -593,10 +593,27 @@ impl SearchIndex {
                 Term::from_field_text(f.body, word),
                 IndexRecordOption::WithFreqs,
             ));
-            per_word.push(Box::new(BooleanQuery::new(vec![
-                (Occur::Should, title),
-                (Occur::Should, body),
-            ])));
+            let mut clauses = vec![(Occur::Should, title), (Occur::Should, body)];
+            // Typo tolerance for words in Latin letters ("pasword" finds "password"): one edit for
+            // words of 4 to 7 letters, two from 8, scored well below an exact match.
+            let letters = word.chars().count();
+            if letters >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                let distance = if letters >= 8 { 2 } else { 1 };
+                for (field, boost) in [(f.title, 0.6), (f.body, 0.2)] {
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(FuzzyTermQuery::new(
+                                Term::from_field_text(field, word),
+                                distance,
+                                true,
+                            )),
+                            boost,
+                        )),
+                    ));
+                }
+            }
+            per_word.push(Box::new(BooleanQuery::new(clauses)));
         }
         let words = BooleanQuery::new(per_word.into_iter().map(|q| (Occur::Should, q)).collect());
         let mut scoring: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(words))];

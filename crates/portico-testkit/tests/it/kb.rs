@@ -143,8 +143,10 @@ async fn visibility_writing_and_search(kind: DbKind) {
         !found(&app, a, "saffron", "upcoming-changes").await,
         "drafts are not searchable"
     );
-    // Demo articles in Chinese and English.
+    // Demo articles in Chinese and English, and English with a typo.
     assert!(found(&app, anon, "退款", "request-a-refund").await);
+    assert!(found(&app, anon, "reset pasword", "reset-your-password").await);
+    assert!(found(&app, anon, "recieve refnud", "request-a-refund").await);
     // Hostile queries are just words.
     for q in [
         "\"",
