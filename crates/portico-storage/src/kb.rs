@@ -452,3 +452,61 @@ pub async fn feedback_counts(conn: &impl ConnectionTrait, article_id: i64) -> Re
         None => Ok((0, 0)),
     }
 }
+
+/// Published articles with at least `min_no` "not helpful" votes and more of those than "helpful" ones:
+/// (id, slug, title, helpful, not helpful), worst first.
+pub async fn unhelpful_articles(
+    conn: &impl ConnectionTrait,
+    min_no: i64,
+    limit: u64,
+) -> Result<Vec<(i64, String, String, i64, i64)>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT a.id, a.slug, a.title, \
+             SUM(CASE WHEN f.helpful THEN 1 ELSE 0 END) AS yes, SUM(CASE WHEN f.helpful THEN 0 ELSE 1 END) AS no \
+             FROM kb_articles a JOIN kb_feedback f ON f.article_id = a.id WHERE a.status = 'published' \
+             GROUP BY a.id, a.slug, a.title \
+             HAVING SUM(CASE WHEN f.helpful THEN 0 ELSE 1 END) >= $1 \
+             AND SUM(CASE WHEN f.helpful THEN 0 ELSE 1 END) > SUM(CASE WHEN f.helpful THEN 1 ELSE 0 END) \
+             ORDER BY no DESC, a.id LIMIT $2",
+            [min_no.into(), i64::try_from(limit).unwrap_or(50).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "id")?,
+                r.try_get("", "slug")?,
+                r.try_get("", "title")?,
+                r.try_get("", "yes")?,
+                r.try_get("", "no")?,
+            ))
+        })
+        .collect()
+}
+
+/// Published articles nobody has opened (no `article_view` event ever): (id, slug, title).
+pub async fn never_viewed_articles(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<(i64, String, String)>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT a.id, a.slug, a.title FROM kb_articles a WHERE a.status = 'published' AND NOT EXISTS \
+             (SELECT 1 FROM events e WHERE e.kind = 'article_view' AND e.subject = CAST(a.id AS TEXT)) \
+             ORDER BY a.id LIMIT $1",
+            [i64::try_from(limit).unwrap_or(50).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "id")?,
+                r.try_get("", "slug")?,
+                r.try_get("", "title")?,
+            ))
+        })
+        .collect()
+}

@@ -883,3 +883,27 @@ pub async fn restore_version(
     )
     .await
 }
+
+/// What needs an author's attention.
+#[derive(Debug, Clone, Default)]
+pub struct Upkeep {
+    /// Searches of the last 30 days that found nothing: (query, visitors).
+    pub zero_result_queries: Vec<(String, i64)>,
+    /// Articles readers say did not help: (id, slug, title, helpful, not helpful).
+    pub unhelpful: Vec<(i64, String, String, i64, i64)>,
+    /// Published articles nobody has opened: (id, slug, title).
+    pub never_viewed: Vec<(i64, String, String)>,
+}
+
+/// The content upkeep lists (agents and administrators).
+pub async fn upkeep(app: &App, viewer: &Viewer) -> Result<Upkeep, AppError> {
+    viewer.require(Permission::WorkQueue)?;
+    let conn = app.db().conn();
+    let since = app.now().plus_secs(-30 * 86_400);
+    Ok(Upkeep {
+        zero_result_queries: portico_storage::events::top_queries(conn, "search_zero", since, 20)
+            .await?,
+        unhelpful: kb::unhelpful_articles(conn, 2, 20).await?,
+        never_viewed: kb::never_viewed_articles(conn, 50).await?,
+    })
+}

@@ -195,9 +195,7 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
     );
 
     // Nothing found: say so and offer the tasks; the query is kept in the box, escaped.
-    let r = app
-        .get("/search?q=%3Ci%3Eqqq%3C%2Fi%3E%20%22*%3A(")
-        .await;
+    let r = app.get("/search?q=%3Ci%3Eqqq%3C%2Fi%3E%20%22*%3A(").await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
     assert!(!page.contains("<i>qqq"), "the query is escaped");

@@ -22,6 +22,7 @@ pub fn routes() -> axum::Router<WebState> {
     axum::Router::new()
         .route("/kb/manage", get(list_show))
         .route("/kb/manage/new", get(new_show).post(new_submit))
+        .route("/kb/manage/upkeep", get(upkeep_show))
         .route("/kb/manage/{id}", get(edit_show).post(edit_submit))
         .route("/kb/manage/{id}/restore", post(restore_submit))
 }
@@ -110,14 +111,27 @@ async fn categories(state: &WebState, page: &PageContext) -> Result<Vec<Category
     kb::categories(&state.app, &page.viewer, page.lang).await
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    /// A title to start from (from a search that found nothing).
+    title: Option<String>,
+}
+
 pub async fn new_show(
     State(state): State<WebState>,
     page: PageContext,
+    Query(q): Query<NewQuery>,
 ) -> Result<Response, HtmlError> {
     if let Some(r) = gate(&page) {
         return Ok(r);
     }
     let form = EditorForm {
+        title: q
+            .title
+            .unwrap_or_default()
+            .chars()
+            .take(kb::MAX_TITLE_CHARS)
+            .collect(),
         locale: page.lang.as_str().into(),
         visibility: "public".into(),
         status: "draft".into(),
@@ -306,4 +320,23 @@ pub async fn restore_submit(
     }
     kb::restore_version(&state.app, &page.viewer, id, form.version).await?;
     Ok(Redirect::to(&format!("/kb/manage/{id}?done=restored")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "kb/manage_upkeep.html")]
+pub struct UpkeepPage {
+    pub page: PageContext,
+    pub upkeep: kb::Upkeep,
+}
+
+/// What needs attention: searches that found nothing, articles that did not help, articles nobody read.
+pub async fn upkeep_show(
+    State(state): State<WebState>,
+    page: PageContext,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let upkeep = kb::upkeep(&state.app, &page.viewer).await?;
+    Ok(render(StatusCode::OK, &UpkeepPage { upkeep, page }))
 }
