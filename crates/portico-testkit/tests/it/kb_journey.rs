@@ -49,6 +49,19 @@ async fn reader_journey(b: &Browser, app: &TestApp, lang: &str, query: &str, oth
     // Search, then open the first help article found.
     b.client.goto(&app.url("/kb")).await.unwrap();
     type_into(b, "#q", query).await;
+    // Results while typing (the script), then the full results page (the plain form).
+    b.wait_for(".suggest [role=\"option\"][data-href^=\"/kb/articles/\"]")
+        .await;
+    let expanded = b
+        .client
+        .find(Locator::Css("#q"))
+        .await
+        .unwrap()
+        .attr("aria-expanded")
+        .await
+        .unwrap();
+    assert_eq!(expanded.as_deref(), Some("true"));
+    b.assert_accessible(&what("results while typing")).await;
     b.click("form[role=\"search\"] button[type=\"submit\"]")
         .await;
     b.wait_for(".result-list").await;
