@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Export content.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Import content.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -87,6 +90,13 @@ pub enum UserCommand {
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Import knowledge-base articles from a Markdown folder or a JSONL file.
+    Kb { path: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write every knowledge-base article to a folder as Markdown with front matter (what
+    /// `portico import kb` reads).
     Kb { path: PathBuf },
 }
 
@@ -149,6 +159,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Backup { path } => backup(&settings, &path).await,
         Command::CheckConfig => check_config(&settings),
         Command::Import(ImportCommand::Kb { path }) => import_kb(&settings, &path).await,
+        Command::Export(ExportCommand::Kb { path }) => export_kb(&settings, &path).await,
         Command::Reindex => reindex(&settings).await,
     }
 }
@@ -254,6 +265,38 @@ async fn import_kb(settings: &Settings, path: &Path) -> ExitCode {
         report.unchanged
     );
     let _ = db.close().await;
+    ExitCode::SUCCESS
+}
+
+/// `portico export kb PATH`: every article as `<slug>.md` in PATH (created if missing).
+async fn export_kb(settings: &Settings, path: &Path) -> ExitCode {
+    let db = match server::open_db(settings, false).await {
+        Ok(db) => db,
+        Err(e) => return fail(format!("{e:#}")),
+    };
+    if let Err(e) = db.migrate().await {
+        return fail(format!("migrating the database failed: {e}"));
+    }
+    let app = portico_app::App::new(
+        db.clone(),
+        std::sync::Arc::new(portico_core::SystemClock),
+        Default::default(),
+    );
+    let files = match portico_app::kb::import::export_all(&app).await {
+        Ok(f) => f,
+        Err(e) => return fail(format!("reading the articles failed: {e}")),
+    };
+    if let Err(e) = std::fs::create_dir_all(path) {
+        return fail(format!("{}: {e}", path.display()));
+    }
+    for (name, text) in &files {
+        let file = path.join(name);
+        if let Err(e) = std::fs::write(&file, text) {
+            return fail(format!("{}: {e}", file.display()));
+        }
+    }
+    let _ = db.close().await;
+    println!("Exported {} articles to {}.", files.len(), path.display());
     ExitCode::SUCCESS
 }
 

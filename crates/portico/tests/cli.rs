@@ -265,6 +265,39 @@ fn import_kb_is_idempotent_and_names_bad_files() {
     assert!(out.contains("2 new"), "{out}");
     let again = run();
     assert!(String::from_utf8_lossy(&again.stdout).contains("2 unchanged"));
+    // Export writes the same format back; importing the export changes nothing.
+    let out = dir.path().join("export");
+    let exported = portico()
+        .args(["export", "kb"])
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let zh = std::fs::read_to_string(out.join("reset-zh.md")).unwrap();
+    assert!(
+        zh.contains("title: 重置密码")
+            && zh.contains("translation: reset")
+            && zh.contains("在登录页面点击链接。"),
+        "{zh}"
+    );
+    let back = portico()
+        .args(["import", "kb"])
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&back.stdout).contains("2 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&back.stdout)
+    );
     // A file without a title stops the import, naming the file, before anything is written.
     std::fs::write(kb.join("broken.md"), "no title here\n").unwrap();
     let e = fails(

@@ -105,7 +105,7 @@ pub fn parse_json_line(line: &str) -> Result<ImportItem, String> {
     Ok(ImportItem {
         title,
         body,
-        locale: s("locale"),
+        locale: s("locale").or_else(|| s("lang")).or_else(|| s("language")),
         category: s("category"),
         slug: s("slug"),
         external_id: s("id").or_else(|| s("external_id")),
@@ -330,6 +330,51 @@ pub async fn load_demo(app: &App) -> Result<ImportReport, AppError> {
         report.add(import_item(app, &item).await?);
     }
     Ok(report)
+}
+
+/// Every article as a Markdown file with front matter, in the format `portico import kb` reads back:
+/// (file name, content).
+pub async fn export_all(app: &App) -> Result<Vec<(String, String)>, AppError> {
+    let conn = app.db().conn();
+    let mut categories = std::collections::HashMap::new();
+    for (c, _) in kb::list_categories(conn, &[], &[]).await? {
+        categories.insert(c.id, c.slug);
+    }
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = kb::all_articles(conn, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        for a in batch {
+            // Values are one line each; a title never holds a line break (validated at save).
+            let mut text = String::from("---\n");
+            let mut field = |k: &str, v: &str| {
+                if !v.is_empty() {
+                    text.push_str(&format!("{k}: {}\n", v.replace('\n', " ")));
+                }
+            };
+            field("title", &a.title);
+            field("slug", &a.slug);
+            field("locale", &a.locale);
+            field("translation", &a.translation_key);
+            if let Some(c) = a.category_id.and_then(|id| categories.get(&id)) {
+                field("category", c);
+            }
+            field("status", &a.status);
+            field("visibility", &a.visibility);
+            if let Some(e) = &a.external_id {
+                field("id", e);
+            }
+            text.push_str("---\n\n");
+            text.push_str(&a.body_markdown);
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            out.push((format!("{}.md", a.slug), text));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -605,6 +605,49 @@ async fn editor_previews_saves_versions_and_restores(kind: DbKind) {
     app.stop().await;
 }
 
+/// Two nodes on one PostgreSQL database, each with its own index: an article saved on A is found on B
+/// within two seconds.
+async fn an_article_saved_on_one_node_is_found_on_another(kind: DbKind) {
+    let Some(a) = TestApp::start(kind).await else {
+        return;
+    };
+    let dir_b = tempfile::tempdir().unwrap();
+    let mut settings = portico_testkit::test_settings(&a.db, &Default::default());
+    settings.raw.data_dir = dir_b.path().to_path_buf();
+    let b = portico::server::start(&settings, portico::server::StartOptions::default())
+        .await
+        .unwrap();
+    let b_url = format!("http://{}", b.addr);
+    let agent = a.client_as(Role::Agent).await;
+    create(&agent.client, &a, json!({"title": "Heliotrope vouchers", "body_markdown": "Redeem heliotrope vouchers at checkout.", "locale": "en", "status": "published"})).await;
+    let saved = std::time::Instant::now();
+    let mut found_at = None;
+    while saved.elapsed() < Duration::from_secs(2) {
+        let r: Value = a
+            .client
+            .get(format!("{b_url}/api/v1/kb/search?q=heliotrope"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if r["items"].as_array().is_some_and(|i| !i.is_empty()) {
+            found_at = Some(saved.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        found_at.is_some(),
+        "node B did not find the article within 2 s"
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
+portico_testkit::postgres_only!(an_article_saved_on_one_node_is_found_on_another);
+
 both!(
     editor_previews_saves_versions_and_restores,
     feedback_and_events_count_each_visitor_once,
