@@ -5,6 +5,7 @@
 //! Status: `draft` and `archived` articles are shown only to people who work the queue.
 
 pub mod demo_files;
+pub mod diff;
 pub mod import;
 pub mod render;
 
@@ -906,4 +907,21 @@ pub async fn upkeep(app: &App, viewer: &Viewer) -> Result<Upkeep, AppError> {
         unhelpful: kb::unhelpful_articles(conn, 2, 20).await?,
         never_viewed: kb::never_viewed_articles(conn, 50).await?,
     })
+}
+
+/// Two versions of an article compared line by line (agents and administrators).
+pub async fn compare_versions(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    from: i32,
+    to: i32,
+) -> Result<(Version, Version, Vec<diff::Line>), AppError> {
+    let all = versions(app, viewer, id).await?;
+    let pick = |v: i32| all.iter().find(|x| x.version == v).cloned();
+    let (Some(a), Some(b)) = (pick(from), pick(to)) else {
+        return Err(AppError::NotFound);
+    };
+    let lines = diff::diff(&a.body_markdown, &b.body_markdown);
+    Ok((a, b, lines))
 }

@@ -592,6 +592,27 @@ async fn editor_previews_saves_versions_and_restores(kind: DbKind) {
         .unwrap();
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("id=\"kb-title-error\""));
+    // Versions compare line by line.
+    let cmp = agent
+        .client
+        .get(app.url(&format!("{edit_url}/compare?from=1&to=2")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cmp.status(), 200);
+    let html = cmp.text().await.unwrap();
+    assert!(
+        html.contains("<del>First text.</del>") && html.contains("<ins>Second text.</ins>"),
+        "{html}"
+    );
+    assert_eq!(
+        agent
+            .client
+            .get(app.url(&format!("{edit_url}/compare?from=1&to=9")))
+            .status_of()
+            .await,
+        404
+    );
     let page = agent
         .client
         .get(app.url(&edit_url))

@@ -25,6 +25,7 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/kb/manage/upkeep", get(upkeep_show))
         .route("/kb/manage/{id}", get(edit_show).post(edit_submit))
         .route("/kb/manage/{id}/restore", post(restore_submit))
+        .route("/kb/manage/{id}/compare", get(compare_show))
 }
 
 fn gate(page: &PageContext) -> Option<Response> {
@@ -339,4 +340,44 @@ pub async fn upkeep_show(
     }
     let upkeep = kb::upkeep(&state.app, &page.viewer).await?;
     Ok(render(StatusCode::OK, &UpkeepPage { upkeep, page }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CompareQuery {
+    from: i32,
+    to: i32,
+}
+
+#[derive(Template)]
+#[template(path = "kb/manage_compare.html")]
+pub struct ComparePage {
+    pub page: PageContext,
+    pub id: i64,
+    pub from: Version,
+    pub to: Version,
+    pub lines: Vec<kb::diff::Line>,
+}
+
+/// Two versions side by side as a line diff.
+pub async fn compare_show(
+    State(state): State<WebState>,
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let (from, to, lines) =
+        kb::compare_versions(&state.app, &page.viewer, id, q.from, q.to).await?;
+    Ok(render(
+        StatusCode::OK,
+        &ComparePage {
+            id,
+            from,
+            to,
+            lines,
+            page,
+        },
+    ))
 }
