@@ -75,3 +75,7 @@ kb-compare-versions = Versions
 kb-compare-removed = removed
 kb-compare-added = added
 kb-compare-link = Compare with the newest
+kb-field-review-by = Review by
+kb-upkeep-overdue = Past their review date
+kb-upkeep-review-by = review by { $date }
+field-error-review-by-invalid-format = Enter a date such as 2027-03-31.

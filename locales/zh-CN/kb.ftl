@@ -74,3 +74,7 @@ kb-compare-versions = 版本
 kb-compare-removed = 删除
 kb-compare-added = 新增
 kb-compare-link = 与最新版本比较
+kb-field-review-by = 复核日期
+kb-upkeep-overdue = 已过复核日期
+kb-upkeep-review-by = 应于 { $date } 前复核
+field-error-review-by-invalid-format = 请输入日期，例如 2027-03-31。

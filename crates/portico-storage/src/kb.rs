@@ -135,10 +135,12 @@ pub struct Article {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub published_at: Option<Timestamp>,
+    /// Review the article by this time (start of the day, UTC).
+    pub review_by: Option<Timestamp>,
 }
 
 const ARTICLE_COLUMNS: &str = "id, slug, locale, translation_key, title, body_markdown, body_html, body_text, \
-     category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at";
+     category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at, review_by";
 
 fn decode_article(r: &QueryResult) -> Result<Article> {
     Ok(Article {
@@ -159,6 +161,7 @@ fn decode_article(r: &QueryResult) -> Result<Article> {
         created_at: Timestamp(r.try_get("", "created_at")?),
         updated_at: Timestamp(r.try_get("", "updated_at")?),
         published_at: r.try_get::<Option<i64>>("", "published_at")?.map(Timestamp),
+        review_by: r.try_get::<Option<i64>>("", "review_by")?.map(Timestamp),
     })
 }
 
@@ -177,6 +180,7 @@ pub struct ArticleWrite<'a> {
     pub status: &'a str,
     pub external_id: Option<&'a str>,
     pub author_id: Option<i64>,
+    pub review_by: Option<Timestamp>,
 }
 
 /// Inserts an article at version 1 and records that version.
@@ -188,8 +192,8 @@ pub async fn insert_article(
     let published: Option<i64> = (a.status == "published").then_some(now.0);
     let sql = format!(
         "INSERT INTO kb_articles (slug, locale, translation_key, title, body_markdown, body_html, body_text, \
-         category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14) RETURNING {ARTICLE_COLUMNS}"
+         category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at, review_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15) RETURNING {ARTICLE_COLUMNS}"
     );
     let row = conn
         .query_one_raw(stmt(
@@ -210,6 +214,7 @@ pub async fn insert_article(
                 a.author_id.into(),
                 now.0.into(),
                 published.into(),
+                a.review_by.map(|t| t.0).into(),
             ],
         ))
         .await?
@@ -247,8 +252,8 @@ pub async fn update_article(
     let sql = format!(
         "UPDATE kb_articles SET locale = $2, translation_key = $3, title = $4, body_markdown = $5, body_html = $6, \
          body_text = $7, category_id = $8, visibility = $9, status = $10, author_id = $11, version = version + 1, \
-         updated_at = $12, published_at = CASE WHEN $10 = 'published' THEN COALESCE(published_at, $12) ELSE published_at END \
-         WHERE id = $1 RETURNING {ARTICLE_COLUMNS}"
+         updated_at = $12, published_at = CASE WHEN $10 = 'published' THEN COALESCE(published_at, $12) ELSE published_at END, \
+         review_by = $13 WHERE id = $1 RETURNING {ARTICLE_COLUMNS}"
     );
     let row = conn
         .query_one_raw(stmt(
@@ -267,6 +272,7 @@ pub async fn update_article(
                 a.status.into(),
                 a.author_id.into(),
                 now.0.into(),
+                a.review_by.map(|t| t.0).into(),
             ],
         ))
         .await?;
@@ -506,6 +512,32 @@ pub async fn never_viewed_articles(
                 r.try_get("", "id")?,
                 r.try_get("", "slug")?,
                 r.try_get("", "title")?,
+            ))
+        })
+        .collect()
+}
+
+/// Published articles whose review date has passed: (id, slug, title, review_by), oldest first.
+pub async fn overdue_reviews(
+    conn: &impl ConnectionTrait,
+    now: Timestamp,
+    limit: u64,
+) -> Result<Vec<(i64, String, String, Timestamp)>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT id, slug, title, review_by FROM kb_articles WHERE status = 'published' \
+             AND review_by IS NOT NULL AND review_by <= $1 ORDER BY review_by, id LIMIT $2",
+            [now.0.into(), i64::try_from(limit).unwrap_or(50).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "id")?,
+                r.try_get("", "slug")?,
+                r.try_get("", "title")?,
+                Timestamp(r.try_get("", "review_by")?),
             ))
         })
         .collect()

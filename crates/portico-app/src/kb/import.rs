@@ -22,6 +22,8 @@ pub struct ImportItem {
     pub translation: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub review_by: Option<String>,
 }
 
 /// Reads a Markdown file with front matter (`---` lines around `key: value` lines). Without front
@@ -50,6 +52,7 @@ pub fn parse_markdown(text: &str, fallback_slug: &str) -> Result<ImportItem, Str
                 "translation" => item.translation = Some(v),
                 "status" => item.status = Some(v),
                 "visibility" => item.visibility = Some(v),
+                "review_by" => item.review_by = Some(v),
                 _ => {}
             }
         }
@@ -112,6 +115,7 @@ pub fn parse_json_line(line: &str) -> Result<ImportItem, String> {
         translation: s("translation"),
         status: s("status"),
         visibility: s("visibility"),
+        review_by: s("review_by"),
     })
 }
 
@@ -230,6 +234,7 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         .filter(|v| matches!(*v, "public" | "customers" | "internal"))
         .unwrap_or("public");
     let key = item.translation.clone().unwrap_or_else(|| slug.clone());
+    let review_by = item.review_by.as_deref().and_then(super::parse_date);
     if let Some(a) = &existing
         && a.title == title
         && a.body_markdown == item.body
@@ -238,6 +243,7 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         && a.status == status
         && a.visibility == visibility
         && a.translation_key == key
+        && a.review_by == review_by
     {
         return Ok(Outcome::Unchanged);
     }
@@ -255,6 +261,7 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         status,
         external_id: item.external_id.as_deref(),
         author_id: None,
+        review_by,
     };
     let mut tx = app.begin().await?;
     let (id, outcome) = match &existing {
@@ -365,6 +372,9 @@ pub async fn export_all(app: &App) -> Result<Vec<(String, String)>, AppError> {
             field("visibility", &a.visibility);
             if let Some(e) = &a.external_id {
                 field("id", e);
+            }
+            if let Some(r) = a.review_by {
+                field("review_by", &super::format_date(r));
             }
             text.push_str("---\n\n");
             text.push_str(&a.body_markdown);

@@ -278,6 +278,8 @@ pub struct ArticleInput {
     pub external_id: Option<String>,
     /// For imports: the translation group to join, by name.
     pub translation_key: Option<String>,
+    /// Review by this date (`2027-03-31`); empty or left out: no date.
+    pub review_by: Option<String>,
 }
 
 fn check_choice(
@@ -335,6 +337,21 @@ struct Checked {
     category_id: Option<i64>,
     status: &'static str,
     visibility: &'static str,
+    review_by: Option<portico_core::Timestamp>,
+}
+
+/// A date typed as `YYYY-MM-DD`, as the start of that day (UTC).
+pub fn parse_date(s: &str) -> Option<portico_core::Timestamp> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &fmt)
+        .ok()
+        .map(|d| portico_core::Timestamp::from_datetime(d.midnight().assume_utc()))
+}
+
+/// A time as the date people type (`YYYY-MM-DD`, UTC).
+pub fn format_date(t: portico_core::Timestamp) -> String {
+    let d = t.to_datetime().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppError> {
@@ -409,6 +426,25 @@ async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppErro
             }
         },
     };
+    let review_by = match input
+        .review_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => None,
+        Some(r) => {
+            let d = parse_date(r);
+            if d.is_none() {
+                errors.push(FieldError::new(
+                    "review_by",
+                    "invalid_format",
+                    "a date such as 2027-03-31",
+                ));
+            }
+            d
+        }
+    };
     if let Some(s) = input.slug.as_deref().filter(|s| !valid_slug(s)) {
         let _ = s;
         errors.push(FieldError::new(
@@ -426,6 +462,7 @@ async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppErro
         category_id,
         status,
         visibility,
+        review_by,
     })
 }
 
@@ -492,6 +529,7 @@ pub async fn create_article(
             status: c.status,
             external_id: input.external_id.as_deref(),
             author_id: Some(author),
+            review_by: c.review_by,
         },
         now,
     )
@@ -543,6 +581,10 @@ pub async fn update_article(
                 .clone()
                 .unwrap_or(current.visibility.clone()),
         ),
+        review_by: patch
+            .review_by
+            .clone()
+            .or_else(|| current.review_by.map(format_date)),
         ..Default::default()
     };
     let c = check_input(app, &input).await?;
@@ -565,6 +607,7 @@ pub async fn update_article(
             status: c.status,
             external_id: current.external_id.as_deref(),
             author_id: Some(author),
+            review_by: c.review_by,
         },
         now,
     )
@@ -592,6 +635,8 @@ pub struct ArticlePatch {
     pub category: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// `YYYY-MM-DD`; an empty string clears the date.
+    pub review_by: Option<String>,
 }
 
 /// Archives an article (it leaves the help centre and search; its versions stay).
@@ -894,6 +939,8 @@ pub struct Upkeep {
     pub unhelpful: Vec<(i64, String, String, i64, i64)>,
     /// Published articles nobody has opened: (id, slug, title).
     pub never_viewed: Vec<(i64, String, String)>,
+    /// Published articles past their review date: (id, slug, title, review by).
+    pub overdue: Vec<(i64, String, String, String)>,
 }
 
 /// The content upkeep lists (agents and administrators).
@@ -906,6 +953,11 @@ pub async fn upkeep(app: &App, viewer: &Viewer) -> Result<Upkeep, AppError> {
             .await?,
         unhelpful: kb::unhelpful_articles(conn, 2, 20).await?,
         never_viewed: kb::never_viewed_articles(conn, 50).await?,
+        overdue: kb::overdue_reviews(conn, app.now(), 50)
+            .await?
+            .into_iter()
+            .map(|(id, slug, title, at)| (id, slug, title, format_date(at)))
+            .collect(),
     })
 }
 

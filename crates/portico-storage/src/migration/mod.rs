@@ -11,6 +11,7 @@ mod m0003_sign_in_throttle;
 mod m0004_accounts;
 mod m0005_kb;
 mod m0006_kb_feedback_events;
+mod m0007_kb_review_by;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_accounts::Migration),
             Box::new(m0005_kb::Migration),
             Box::new(m0006_kb_feedback_events::Migration),
+            Box::new(m0007_kb_review_by::Migration),
         ]
     }
 }

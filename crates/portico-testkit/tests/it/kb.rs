@@ -592,6 +592,40 @@ async fn editor_previews_saves_versions_and_restores(kind: DbKind) {
         .unwrap();
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("id=\"kb-title-error\""));
+    // A review date: past it, the article needs attention; a bad one is named.
+    let due = create(&agent.client, &app, json!({"title": "Holiday opening hours", "body_markdown": "Open on most holidays.", "locale": "en", "status": "published", "review_by": "2020-01-31"})).await;
+    assert_eq!(due["review_by"], "2020-01-31");
+    let bad = agent
+        .client
+        .post(app.url("/api/v1/kb/articles"))
+        .json(
+            &json!({"title": "x", "body_markdown": "y", "locale": "en", "review_by": "31/01/2020"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let upkeep = agent
+        .client
+        .get(app.url("/kb/manage/upkeep"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        upkeep.contains("Holiday opening hours") && upkeep.contains("2020-01-31"),
+        "overdue listed"
+    );
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/api/v1/kb/articles/{}", due["id"])))
+            .json_of()
+            .await["review_by"],
+        Value::Null,
+        "only staff see it"
+    );
     // Versions compare line by line.
     let cmp = agent
         .client

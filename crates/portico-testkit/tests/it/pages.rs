@@ -195,12 +195,14 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
     );
 
     // Nothing found: say so and offer the tasks; the query is kept in the box, escaped.
-    let r = app.get("/search?q=%3Ci%3Eqqq%3C%2Fi%3E%20%22*%3A(").await;
+    let r = app
+        .get("/search?q=%3Cxqv%3Eqqzx%3C%2Fxqv%3E%20%22*%3A(")
+        .await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
-    assert!(!page.contains("<i>qqq"), "the query is escaped");
+    assert!(!page.contains("<xqv>qqzx"), "the query is escaped");
     assert!(
-        (page.contains("&#60;i&#62;qqq") || page.contains("&lt;i&gt;qqq"))
+        (page.contains("&#60;xqv&#62;qqzx") || page.contains("&lt;xqv&gt;qqzx"))
             && page.contains("Request a refund")
     );
     let long = "x".repeat(1000);
@@ -215,7 +217,7 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
         .unwrap();
     // The refund task and the demo's help articles about refunds.
     let items = v["items"].as_array().unwrap();
-    assert_eq!(v["total"].as_u64(), Some(items.len() as u64), "{v}");
+    assert!(v["total"].as_u64().unwrap() >= items.len() as u64, "{v}");
     let tasks: Vec<&Value> = items.iter().filter(|i| i["kind"] == "task").collect();
     assert_eq!(tasks.len(), 1, "{v}");
     assert_eq!(tasks[0]["href"], "/catalog/refund");

@@ -178,6 +178,8 @@ pub struct ArticleOut {
     pub version: i32,
     /// RFC 3339.
     pub updated_at: String,
+    /// `YYYY-MM-DD`, for agents and administrators only.
+    pub review_by: Option<String>,
     pub translations: Vec<Translation>,
 }
 
@@ -195,6 +197,11 @@ fn article_out(page: kb::ArticlePage, staff: bool) -> ArticleOut {
         visibility: a.visibility,
         version: a.version,
         updated_at: a.updated_at.to_rfc3339(),
+        review_by: if staff {
+            a.review_by.map(kb::format_date)
+        } else {
+            None
+        },
         translations: page
             .translations
             .into_iter()
@@ -239,6 +246,8 @@ pub struct ArticleCreate {
     pub slug: Option<String>,
     /// The id of the article this one translates.
     pub translation_of: Option<i64>,
+    /// Review by this date (`YYYY-MM-DD`); past it, the article is listed as needing attention.
+    pub review_by: Option<String>,
 }
 
 async fn saved(
@@ -279,6 +288,7 @@ pub async fn article_create(
             visibility: req.visibility,
             slug: req.slug,
             translation_of: req.translation_of,
+            review_by: req.review_by,
             ..Default::default()
         },
     )
@@ -299,6 +309,8 @@ pub struct ArticleUpdate {
     pub category: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// `YYYY-MM-DD`; an empty string clears the date.
+    pub review_by: Option<String>,
 }
 
 /// Save a new version of an article (agents and administrators).
@@ -329,6 +341,7 @@ pub async fn article_update(
             category: req.category,
             status: req.status,
             visibility: req.visibility,
+            review_by: req.review_by,
         },
     )
     .await?;

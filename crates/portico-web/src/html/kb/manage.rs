@@ -88,6 +88,9 @@ pub struct EditorForm {
     pub visibility: String,
     #[serde(default)]
     pub status: String,
+    /// `YYYY-MM-DD` or empty.
+    #[serde(default)]
+    pub review_by: String,
     /// `preview` shows the rendered article without saving.
     #[serde(default)]
     pub action: String,
@@ -192,6 +195,7 @@ pub async fn new_submit(
         category: opt(&form.category),
         status: opt(&form.status),
         visibility: opt(&form.visibility),
+        review_by: opt(&form.review_by),
         ..Default::default()
     };
     match kb::create_article(&state.app, &page.viewer, &input).await {
@@ -241,6 +245,7 @@ async fn edit_page(
             .unwrap_or_default(),
         visibility: a.article.visibility.clone(),
         status: a.article.status.clone(),
+        review_by: a.article.review_by.map(kb::format_date).unwrap_or_default(),
         action: String::new(),
     });
     Ok(EditPage {
@@ -293,6 +298,7 @@ pub async fn edit_submit(
         category: Some(form.category.clone()),
         status: Some(form.status.clone()),
         visibility: Some(form.visibility.clone()),
+        review_by: Some(form.review_by.clone()),
     };
     match kb::update_article(&state.app, &page.viewer, id, &patch).await {
         Ok(_) => Ok(Redirect::to(&format!("/kb/manage/{id}?done=saved")).into_response()),

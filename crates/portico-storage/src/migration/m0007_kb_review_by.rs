@@ -1,0 +1,30 @@
+//! A date by which an article should be reviewed; past it, the article is listed as needing attention.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("kb_articles")
+                .add_column(big_integer_null("review_by"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("kb_articles")
+                .drop_column("review_by")
+                .to_owned(),
+        )
+        .await
+    }
+}
