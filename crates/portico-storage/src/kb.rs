@@ -542,3 +542,58 @@ pub async fn overdue_reviews(
         })
         .collect()
 }
+
+/// An image stored for articles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn insert_file(
+    conn: &impl ConnectionTrait,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+    uploaded_by: Option<i64>,
+    now: Timestamp,
+) -> Result<i64> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "INSERT INTO kb_files (name, content_type, size, bytes, uploaded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            [
+                name.into(),
+                content_type.into(),
+                i64::try_from(bytes.len()).unwrap_or(i64::MAX).into(),
+                bytes.to_vec().into(),
+                uploaded_by.into(),
+                now.0.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| StorageError::Corrupt("INSERT … RETURNING gave no row".into()))?;
+    Ok(row.try_get("", "id")?)
+}
+
+pub async fn find_file(conn: &impl ConnectionTrait, id: i64) -> Result<Option<StoredFile>> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT id, name, content_type, bytes FROM kb_files WHERE id = $1",
+            [id.into()],
+        ))
+        .await?;
+    row.map(|r| {
+        Ok(StoredFile {
+            id: r.try_get("", "id")?,
+            name: r.try_get("", "name")?,
+            content_type: r.try_get("", "content_type")?,
+            bytes: r.try_get("", "bytes")?,
+        })
+    })
+    .transpose()
+}

@@ -977,3 +977,94 @@ pub async fn compare_versions(
     let lines = diff::diff(&a.body_markdown, &b.body_markdown);
     Ok((a, b, lines))
 }
+
+/// Largest image accepted (the request body limit may be lower).
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The image type of some bytes, by their signature (never by name or declared type): PNG, JPEG, GIF or
+/// WebP. SVG is refused: it can carry script.
+pub fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(("image/gif", "gif"))
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp"))
+    } else {
+        None
+    }
+}
+
+/// An uploaded image: its address and the Markdown that shows it.
+#[derive(Debug, Clone)]
+pub struct UploadedImage {
+    pub id: i64,
+    pub url: String,
+    pub markdown: String,
+}
+
+/// Stores an image for articles (agents and administrators): PNG, JPEG, GIF or WebP up to
+/// [`MAX_IMAGE_BYTES`], checked by content; anything else is 422 on `file`.
+pub async fn upload_image(
+    app: &App,
+    viewer: &Viewer,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<UploadedImage, AppError> {
+    let who = viewer.require(Permission::WorkQueue)?.id;
+    if bytes.is_empty() {
+        return Err(ValidationErrors::single("file", "required", "choose an image").into());
+    }
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ValidationErrors::single(
+            "file",
+            "too_large",
+            format!("an image has at most {} MiB", MAX_IMAGE_BYTES / 1024 / 1024),
+        )
+        .into());
+    }
+    let Some((content_type, ext)) = image_type(bytes) else {
+        return Err(ValidationErrors::single(
+            "file",
+            "invalid_type",
+            "only PNG, JPEG, GIF and WebP images",
+        )
+        .into());
+    };
+    let stem = slug_from(
+        file_name
+            .rsplit_once('.')
+            .map(|(s, _)| s)
+            .unwrap_or(file_name),
+    );
+    let stem = if stem.is_empty() {
+        "image".to_string()
+    } else {
+        stem
+    };
+    let name = format!("{}.{ext}", stem.chars().take(60).collect::<String>());
+    let id = kb::insert_file(
+        app.db().conn(),
+        &name,
+        content_type,
+        bytes,
+        Some(who),
+        app.now(),
+    )
+    .await?;
+    let url = format!("/kb/files/{id}/{name}");
+    Ok(UploadedImage {
+        id,
+        markdown: format!("![{stem}]({url})"),
+        url,
+    })
+}
+
+/// A stored image by id (anyone: images are linked from articles).
+pub async fn image(app: &App, id: i64) -> Result<kb::StoredFile, AppError> {
+    kb::find_file(app.db().conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}

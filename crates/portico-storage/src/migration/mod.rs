@@ -12,6 +12,7 @@ mod m0004_accounts;
 mod m0005_kb;
 mod m0006_kb_feedback_events;
 mod m0007_kb_review_by;
+mod m0008_kb_files;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_kb::Migration),
             Box::new(m0006_kb_feedback_events::Migration),
             Box::new(m0007_kb_review_by::Migration),
+            Box::new(m0008_kb_files::Migration),
         ]
     }
 }

@@ -660,6 +660,99 @@ async fn editor_previews_saves_versions_and_restores(kind: DbKind) {
     app.stop().await;
 }
 
+const PIXEL_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+fn image_form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    )
+}
+
+async fn images_are_checked_stored_and_served(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let agent = app.client_as(Role::Agent).await;
+    let customer = app.client_as(Role::Customer).await;
+    let png = portico_testkit::smtp::decode_base64(PIXEL_PNG);
+    let up = |c: &reqwest::Client, name: &str, bytes: Vec<u8>| {
+        c.post(app.url("/api/v1/kb/files"))
+            .multipart(image_form(name, bytes))
+    };
+    assert_eq!(
+        up(&customer.client, "a.png", png.clone()).status_of().await,
+        403
+    );
+    let made = up(&agent.client, "Parcel locker.PNG", png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let img: Value = made.json().await.unwrap();
+    let url = img["url"].as_str().unwrap().to_string();
+    assert!(url.ends_with("/parcel-locker.png"), "{url}");
+    assert_eq!(img["markdown"], format!("![parcel-locker]({url})"));
+    let served = app.get(&url).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert!(
+        served.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    // Only real images, whatever the name says.
+    for (name, bytes) in [
+        (
+            "evil.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+        ),
+        ("notes.png", b"just text".to_vec()),
+        ("empty.png", Vec::new()),
+    ] {
+        let r = up(&agent.client, name, bytes).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{name}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], "file", "{p}");
+    }
+    assert_eq!(app.get("/kb/files/999999/x.png").await.status(), 404);
+
+    // From the editor page: the image lands at the end of the article as a new version.
+    let a = create(&agent.client, &app, json!({"title": "Lockers", "body_markdown": "Use a locker.", "locale": "en", "status": "published"})).await;
+    let r = agent
+        .client
+        .post(app.url(&format!("/kb/manage/{}/images", a["id"])))
+        .multipart(image_form("locker.png", png.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let after = agent
+        .client
+        .get(app.url(&format!("/api/v1/kb/articles/{}", a["id"])))
+        .json_of()
+        .await;
+    assert_eq!(after["version"], 2);
+    assert!(
+        after["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<img src=\"/kb/files/"),
+        "{after}"
+    );
+    let bad = agent
+        .client
+        .post(app.url(&format!("/kb/manage/{}/images", a["id"])))
+        .multipart(image_form("x.gif", b"GIF".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    app.stop().await;
+}
+
 /// Two nodes on one PostgreSQL database, each with its own index: an article saved on A is found on B
 /// within two seconds.
 async fn an_article_saved_on_one_node_is_found_on_another(kind: DbKind) {
@@ -704,6 +797,7 @@ async fn an_article_saved_on_one_node_is_found_on_another(kind: DbKind) {
 portico_testkit::postgres_only!(an_article_saved_on_one_node_is_found_on_another);
 
 both!(
+    images_are_checked_stored_and_served,
     editor_previews_saves_versions_and_restores,
     feedback_and_events_count_each_visitor_once,
     visibility_writing_and_search,

@@ -157,6 +157,33 @@ async fn help_centre_reading_and_writing(kind: DbKind) {
     b.click("button[name=\"action\"][value=\"save\"]").await;
     b.wait_for(".notice-success").await;
     b.assert_accessible("editor after saving").await;
+    // An image for the article, uploaded from the editor.
+    let png = portico_testkit::smtp::decode_base64(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wrapping.png");
+    std::fs::write(&file, png).unwrap();
+    b.client
+        .find(Locator::Css("#kb-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form[enctype=\"multipart/form-data\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for(".notice-success").await;
+    let body = b
+        .client
+        .find(Locator::Css("#kb-body_markdown"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(body.contains("](/kb/files/"), "{body}");
     // Signed out, a visitor finds it.
     b.click(".account-toggle").await;
     b.click("form[action=\"/logout\"] button").await;
@@ -183,6 +210,16 @@ async fn help_centre_reading_and_writing(kind: DbKind) {
     b.click(".result-list a[href^=\"/kb/articles/gift-wrapping\"]")
         .await;
     b.wait_for(".kb-toc a[href=\"#choose-wrapping\"]").await;
+    b.wait_for(".prose img[src^=\"/kb/files/\"]").await;
+    let loaded = b
+        .client
+        .execute(
+            "return document.querySelector('.prose img').naturalWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded.as_u64(), Some(1), "the image loads in the browser");
     b.close().await;
     app.stop().await;
 }

@@ -25,6 +25,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(article_show, article_update, article_archive))
         .routes(routes!(kb_search))
         .routes(routes!(article_feedback))
+        .routes(routes!(image_upload))
 }
 
 /// A help-centre category.
@@ -508,4 +509,44 @@ pub async fn article_feedback(
         helpful,
         not_helpful,
     }))
+}
+
+/// A stored image.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageOut {
+    pub id: i64,
+    /// Where it is served.
+    pub url: String,
+    /// Markdown that shows it in an article.
+    pub markdown: String,
+}
+
+/// Upload an image for articles (agents and administrators).
+///
+/// A `multipart/form-data` body with the image in the field `file`: PNG, JPEG, GIF or WebP (checked by
+/// content), within the request body limit.
+#[utoipa::path(post, path = "/api/v1/kb/files", tag = "kb", operation_id = "kb_image_upload",
+    request_body(content_type = "multipart/form-data", description = "The image in the field `file`"),
+    responses(
+        (status = 201, description = "Stored", body = ImageOut),
+        (status = 403, description = "Not an agent or administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the request body limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a PNG, JPEG, GIF or WebP image (`file`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn image_upload(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    form: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<ImageOut>), ApiError> {
+    viewer.require(Permission::WorkQueue)?;
+    let (name, bytes) = crate::html::kb::manage::file_field(form).await?;
+    let img = kb::upload_image(&state.app, &viewer, &name, &bytes).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImageOut {
+            id: img.id,
+            url: img.url,
+            markdown: img.markdown,
+        }),
+    ))
 }

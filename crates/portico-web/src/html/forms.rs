@@ -128,6 +128,7 @@ pub fn notice(lang: Locale, done: Option<&str>) -> Option<String> {
         "reset" => "notice-password-reset",
         "welcome" => "notice-welcome",
         "restored" => "notice-restored",
+        "image" => "notice-image-added",
         _ => return None,
     };
     Some(i18n::t(lang, key))

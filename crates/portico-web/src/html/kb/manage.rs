@@ -26,6 +26,7 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/kb/manage/{id}", get(edit_show).post(edit_submit))
         .route("/kb/manage/{id}/restore", post(restore_submit))
         .route("/kb/manage/{id}/compare", get(compare_show))
+        .route("/kb/manage/{id}/images", post(image_submit))
 }
 
 fn gate(page: &PageContext) -> Option<Response> {
@@ -386,4 +387,68 @@ pub async fn compare_show(
             page,
         },
     ))
+}
+
+/// Reads the `file` field of a multipart form: (file name, bytes). A malformed form is 400.
+pub async fn file_field(mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let bad =
+        |m: &str| AppError::Invalid(portico_core::ValidationErrors::single("file", "invalid", m));
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| bad("the upload was not a complete form"))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("image").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| bad("the upload did not arrive whole"))?;
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(bad("choose an image"))
+}
+
+/// Adds an image: stored, then shown at the end of the article as a new version (move the line to
+/// place it).
+pub async fn image_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    Path(id): Path<i64>,
+    form: axum::extract::Multipart,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = gate(&page) {
+        return Ok(r);
+    }
+    let result = async {
+        let (name, bytes) = file_field(form).await?;
+        let img = kb::upload_image(&state.app, &page.viewer, &name, &bytes).await?;
+        let a = kb::article(&state.app, &page.viewer, &id.to_string(), page.lang).await?;
+        let body = format!(
+            "{}\n\n{}\n",
+            a.article.body_markdown.trim_end(),
+            img.markdown
+        );
+        kb::update_article(
+            &state.app,
+            &page.viewer,
+            id,
+            &ArticlePatch {
+                body_markdown: Some(body),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/kb/manage/{id}?done=image")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_app(page.lang, e)?;
+            let mut p = edit_page(&state, page, id, None).await?;
+            p.errors = errors;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+    }
 }

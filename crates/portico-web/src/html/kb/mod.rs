@@ -30,6 +30,7 @@ pub fn routes() -> axum::Router<WebState> {
             "/kb/articles/{slug}/feedback",
             axum::routing::post(feedback_submit),
         )
+        .route("/kb/files/{id}/{name}", get(image_show))
 }
 
 /// An article in a list.
@@ -224,4 +225,28 @@ pub async fn feedback_submit(
             ))
         }
     }
+}
+
+/// An article image. Served with its checked type, cached for a year (an id never changes content),
+/// never sniffed, and sandboxed should anything try to run.
+pub async fn image_show(
+    State(state): State<WebState>,
+    Path((id, _name)): Path<(i64, String)>,
+) -> Result<Response, HtmlError> {
+    use axum::http::{HeaderValue, header};
+    let f = kb::image(&state.app, id).await?;
+    let mut res = (StatusCode::OK, f.bytes).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    Ok(res)
 }
