@@ -1068,3 +1068,100 @@ pub async fn image(app: &App, id: i64) -> Result<kb::StoredFile, AppError> {
         .await?
         .ok_or(AppError::NotFound)
 }
+
+/// The icons a category may use.
+pub const CATEGORY_ICONS: [&str; 8] = [
+    "package", "refund", "document", "user", "calendar", "chat", "question", "search",
+];
+
+/// A category as an administrator edits it.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryInput {
+    pub slug: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub icon: String,
+    pub position: String,
+}
+
+/// Every category for administrators (with their names in both languages), in order.
+pub async fn all_categories(app: &App, viewer: &Viewer) -> Result<Vec<Category>, AppError> {
+    viewer.require(Permission::Administer)?;
+    Ok(kb::list_categories(app.db().conn(), &[], &[])
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect())
+}
+
+/// Adds a category, or changes the one with the same slug (administrators).
+pub async fn save_category(
+    app: &App,
+    viewer: &Viewer,
+    input: &CategoryInput,
+) -> Result<Category, AppError> {
+    viewer.require(Permission::Administer)?;
+    let mut errors = Vec::new();
+    let slug = input.slug.trim();
+    if !valid_slug(slug) || slug.len() > 64 {
+        errors.push(FieldError::new(
+            "slug",
+            "invalid_format",
+            "lower-case letters, digits and dashes (at most 64)",
+        ));
+    }
+    let mut name = |field: &str, v: &str| {
+        let v = v.trim();
+        if v.is_empty() {
+            errors.push(FieldError::new(field, "required", "enter a name"));
+        } else if v.chars().count() > 80 || v.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                field,
+                "invalid_format",
+                "a name has at most 80 characters and no control characters",
+            ));
+        }
+        v.to_string()
+    };
+    let name_en = name("name_en", &input.name_en);
+    let name_zh = name("name_zh", &input.name_zh);
+    let icon = input.icon.trim();
+    if !CATEGORY_ICONS.contains(&icon) {
+        errors.push(FieldError::new(
+            "icon",
+            "invalid_choice",
+            format!("one of: {}", CATEGORY_ICONS.join(", ")),
+        ));
+    }
+    let position = match input.position.trim() {
+        "" => 0,
+        p => p
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (0..=1000).contains(n))
+            .unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    "position",
+                    "out_of_range",
+                    "a number from 0 to 1000",
+                ));
+                0
+            }),
+    };
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
+    }
+    Ok(kb::upsert_category(
+        app.db().conn(),
+        &Category {
+            id: 0,
+            slug: slug.to_string(),
+            name_en,
+            name_zh,
+            icon: icon.to_string(),
+            position,
+        },
+        app.now(),
+    )
+    .await?)
+}

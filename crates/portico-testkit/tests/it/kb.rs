@@ -796,7 +796,87 @@ async fn an_article_saved_on_one_node_is_found_on_another(kind: DbKind) {
 
 portico_testkit::postgres_only!(an_article_saved_on_one_node_is_found_on_another);
 
+async fn administrators_manage_topics(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    let agent = app.client_as(Role::Agent).await;
+    for lang in ["en", "zh-CN"] {
+        let r = admin
+            .client
+            .get(app.url("/kb/manage/categories"))
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{lang}");
+    }
+    assert_eq!(
+        agent
+            .client
+            .get(app.url("/kb/manage/categories"))
+            .status_of()
+            .await,
+        403
+    );
+    let save = |fields: &[(&str, &str)]| {
+        admin.client.post(app.url("/kb/manage/categories")).form(
+            &fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let bad = save(&[
+        ("slug", "Not OK"),
+        ("name_en", ""),
+        ("name_zh", "x"),
+        ("icon", "rocket"),
+        ("position", "-3"),
+    ])
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    for f in ["slug", "name_en", "icon", "position"] {
+        assert!(html.contains(&format!("id=\"cat-{f}-error\"")), "{f}");
+    }
+    let ok = save(&[
+        ("slug", "gift-cards"),
+        ("name_en", "Gift cards"),
+        ("name_zh", "礼品卡"),
+        ("icon", "document"),
+        ("position", "0"),
+    ])
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), 303);
+    // Renaming keeps the slug; the new topic comes first and speaks the reader's language.
+    save(&[
+        ("slug", "gift-cards"),
+        ("name_en", "Gift cards and vouchers"),
+        ("name_zh", "礼品卡与代金券"),
+        ("icon", "document"),
+        ("position", "0"),
+    ])
+    .send()
+    .await
+    .unwrap();
+    let zh = app
+        .client
+        .get(app.url("/api/v1/kb/categories"))
+        .header("accept-language", "zh-CN")
+        .json_of()
+        .await;
+    assert_eq!(zh["items"][0]["name"], "礼品卡与代金券", "{zh}");
+    app.stop().await;
+}
+
 both!(
+    administrators_manage_topics,
     images_are_checked_stored_and_served,
     editor_previews_saves_versions_and_restores,
     feedback_and_events_count_each_visitor_once,

@@ -23,6 +23,10 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/kb/manage", get(list_show))
         .route("/kb/manage/new", get(new_show).post(new_submit))
         .route("/kb/manage/upkeep", get(upkeep_show))
+        .route(
+            "/kb/manage/categories",
+            get(categories_show).post(category_submit),
+        )
         .route("/kb/manage/{id}", get(edit_show).post(edit_submit))
         .route("/kb/manage/{id}/restore", post(restore_submit))
         .route("/kb/manage/{id}/compare", get(compare_show))
@@ -449,6 +453,128 @@ pub async fn image_submit(
             let mut p = edit_page(&state, page, id, None).await?;
             p.errors = errors;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CategoriesQuery {
+    edit: Option<String>,
+    done: Option<String>,
+}
+
+/// The category form's fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub name_zh: String,
+    #[serde(default)]
+    pub icon: String,
+    #[serde(default)]
+    pub position: String,
+}
+
+#[derive(Template)]
+#[template(path = "kb/manage_categories.html")]
+pub struct CategoriesPage {
+    pub page: PageContext,
+    pub notice: Option<String>,
+    pub categories: Vec<kb::Category>,
+    pub form: CategoryForm,
+    pub editing: bool,
+    pub icons: Vec<&'static str>,
+    pub errors: FormErrors,
+}
+
+fn admin_gate(page: &PageContext) -> Option<Response> {
+    if page.user.is_none() {
+        return Some(to_sign_in(page));
+    }
+    page.viewer
+        .require(Permission::Administer)
+        .err()
+        .map(|e| HtmlError(e).into_response())
+}
+
+/// Categories (administrators): names in both languages, icon and order.
+pub async fn categories_show(
+    State(state): State<WebState>,
+    page: PageContext,
+    Query(q): Query<CategoriesQuery>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = admin_gate(&page) {
+        return Ok(r);
+    }
+    let categories = kb::all_categories(&state.app, &page.viewer).await?;
+    let editing = q
+        .edit
+        .as_deref()
+        .and_then(|s| categories.iter().find(|c| c.slug == s));
+    let form = match editing {
+        Some(c) => CategoryForm {
+            slug: c.slug.clone(),
+            name_en: c.name_en.clone(),
+            name_zh: c.name_zh.clone(),
+            icon: c.icon.clone(),
+            position: c.position.to_string(),
+        },
+        None => CategoryForm {
+            icon: "document".into(),
+            position: ((categories.len() + 1) * 10).to_string(),
+            ..Default::default()
+        },
+    };
+    let editing = editing.is_some();
+    Ok(render(
+        StatusCode::OK,
+        &CategoriesPage {
+            notice: notice(page.lang, q.done.as_deref()),
+            categories,
+            form,
+            editing,
+            icons: kb::CATEGORY_ICONS.to_vec(),
+            errors: FormErrors::default(),
+            page,
+        },
+    ))
+}
+
+pub async fn category_submit(
+    State(state): State<WebState>,
+    page: PageContext,
+    Form(form): Form<CategoryForm>,
+) -> Result<Response, HtmlError> {
+    if let Some(r) = admin_gate(&page) {
+        return Ok(r);
+    }
+    let input = kb::CategoryInput {
+        slug: form.slug.clone(),
+        name_en: form.name_en.clone(),
+        name_zh: form.name_zh.clone(),
+        icon: form.icon.clone(),
+        position: form.position.clone(),
+    };
+    match kb::save_category(&state.app, &page.viewer, &input).await {
+        Ok(_) => Ok(Redirect::to("/kb/manage/categories?done=saved").into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_app(page.lang, e)?;
+            let categories = kb::all_categories(&state.app, &page.viewer).await?;
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CategoriesPage {
+                    notice: None,
+                    categories,
+                    form,
+                    editing: false,
+                    icons: kb::CATEGORY_ICONS.to_vec(),
+                    errors,
+                    page,
+                },
+            ))
         }
     }
 }
