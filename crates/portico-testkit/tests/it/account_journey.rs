@@ -339,6 +339,7 @@ async fn administration_invitation_and_reset(
         .await;
     b.wait_for(".notice-success").await;
     b.assert_accessible(&what("people after inviting")).await;
+    b.screenshot(&format!("admin-users-{lang}")).await;
     // Filter to agents and open the invitee.
     b.client
         .goto(&app.url("/admin/users?role=agent"))
@@ -361,6 +362,7 @@ async fn administration_invitation_and_reset(
         .await;
     b.wait_for("#org-user").await;
     b.assert_accessible(&what("an organisation")).await;
+    b.screenshot(&format!("admin-organization-{lang}")).await;
     type_into(b, "#org-user", &admin_email).await;
     b.click("input[name=\"manager\"]").await;
     b.click("form[action$=\"/members\"] button[type=\"submit\"]")
@@ -376,6 +378,7 @@ async fn administration_invitation_and_reset(
     b.wait_for("table.data-table").await;
     assert!(b.client.source().await.unwrap().contains("user.invited"));
     b.assert_accessible(&what("audit log")).await;
+    b.screenshot(&format!("admin-audit-{lang}")).await;
     assert!(!b.scrolls_horizontally().await, "{lang}: audit log fits");
     sign_out_with_menu(b).await;
 

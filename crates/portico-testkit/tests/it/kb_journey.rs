@@ -173,6 +173,19 @@ async fn help_centre_reading_and_writing(kind: DbKind) {
         .unwrap();
     b.click("form[enctype=\"multipart/form-data\"] button[type=\"submit\"]")
         .await;
+    // The page before the upload showed a notice too: wait for the page the upload leads to.
+    for _ in 0..100 {
+        if b.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("done=image")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     b.wait_for(".notice-success").await;
     let body = b
         .client
