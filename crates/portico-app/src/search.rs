@@ -140,6 +140,18 @@ pub async fn search(
     query: &str,
     limit: usize,
 ) -> Result<SearchResults, AppError> {
+    search_kinds(app, viewer, locale, query, limit, &[]).await
+}
+
+/// [`search`] limited to some kinds of thing (`entities`; empty: every kind).
+pub async fn search_kinds(
+    app: &App,
+    viewer: &crate::viewer::Viewer,
+    locale: Locale,
+    query: &str,
+    limit: usize,
+    entities: &'static [&'static str],
+) -> Result<SearchResults, AppError> {
     let text = crate::portal::normalize_query(query);
     if text.is_empty() {
         return Ok(SearchResults {
@@ -153,7 +165,7 @@ pub async fn search(
         let mut res = index.search(&SearchQuery {
             text: &text,
             audiences: &audiences,
-            entities: &[],
+            entities,
             locales: &[],
             one_per_thing_in: Some(locale.as_str()),
             limit: limit.clamp(1, 100),

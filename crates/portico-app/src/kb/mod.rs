@@ -10,7 +10,7 @@ pub mod import;
 pub mod render;
 
 use portico_core::{FieldError, Locale, Permission, ValidationErrors};
-use portico_search::{Audience, Change, SearchDoc, SearchQuery, SearchResults};
+use portico_search::{Audience, Change, SearchDoc, SearchResults};
 use portico_storage::kb::{self, ArticleFilter, ArticleWrite};
 pub use portico_storage::kb::{Article, Category};
 use portico_storage::outbox::OutboxOp;
@@ -196,9 +196,14 @@ pub async fn article(
     locale: Locale,
 ) -> Result<ArticlePage, AppError> {
     let conn = app.db().conn();
-    let found = match id_or_slug.parse::<i64>() {
+    // An id first; a slug made only of digits (a title such as "2025") is found by slug after.
+    let by_id = match id_or_slug.parse::<i64>() {
         Ok(id) => kb::find_article(conn, id).await?,
-        Err(_) => kb::find_article_by_slug(conn, id_or_slug).await?,
+        Err(_) => None,
+    };
+    let found = match by_id {
+        Some(a) => Some(a),
+        None => kb::find_article_by_slug(conn, id_or_slug).await?,
     };
     let (statuses, visibilities) = reach(viewer);
     let article = found
@@ -445,8 +450,7 @@ async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppErro
             d
         }
     };
-    if let Some(s) = input.slug.as_deref().filter(|s| !valid_slug(s)) {
-        let _ = s;
+    if input.slug.as_deref().is_some_and(|s| !valid_slug(s)) {
         errors.push(FieldError::new(
             "slug",
             "invalid_format",
@@ -654,7 +658,7 @@ pub async fn archive_article(app: &App, viewer: &Viewer, id: i64) -> Result<Arti
 }
 
 /// Searches the articles the viewer may read, in any language, one hit per article group shown in
-/// `locale` where it has a version.
+/// `locale` where it has a version (the site search, limited to articles).
 pub async fn search(
     app: &App,
     viewer: &Viewer,
@@ -662,34 +666,7 @@ pub async fn search(
     query: &str,
     limit: usize,
 ) -> Result<SearchResults, AppError> {
-    let text = crate::portal::normalize_query(query);
-    if text.is_empty() {
-        return Ok(SearchResults {
-            hits: Vec::new(),
-            total: 0,
-        });
-    }
-    let Some(state) = app.search_state() else {
-        return Err(AppError::Unavailable(
-            "search is not available on this node".into(),
-        ));
-    };
-    let index = state.index().clone();
-    let audiences = viewer.audiences();
-    tokio::task::spawn_blocking(move || {
-        index.search(&SearchQuery {
-            text: &text,
-            audiences: &audiences,
-            entities: &[ARTICLE],
-            locales: &[],
-            one_per_thing_in: Some(locale.as_str()),
-            limit: limit.clamp(1, 100),
-            offset: 0,
-        })
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
-    .map_err(|e| AppError::Internal(e.into()))
+    crate::search::search_kinds(app, viewer, locale, query, limit, &[ARTICLE]).await
 }
 
 fn audience_of(visibility: &str) -> Audience {

@@ -114,6 +114,15 @@ async fn visibility_writing_and_search(kind: DbKind) {
     assert_eq!(get(&customer.client, &draft["id"]).status_of().await, 404);
     assert_eq!(get(a, &internal["id"]).status_of().await, 200);
     assert_eq!(get(a, &draft["id"]).status_of().await, 200);
+    // A slug of digits only (a title such as "2031") is still found by its slug.
+    let year = create(a, &app, json!({"title": "2031", "body_markdown": "Plans for 2031.", "locale": "en", "status": "published"})).await;
+    assert_eq!(year["slug"], "2031");
+    let by_digits = anon
+        .get(app.url("/api/v1/kb/articles/2031"))
+        .json_of()
+        .await;
+    assert_eq!(by_digits["id"], year["id"]);
+    assert_eq!(app.get("/kb/articles/2031").await.status(), 200);
     // By slug too; the Markdown source only for staff.
     let by_slug = anon
         .get(app.url("/api/v1/kb/articles/warranty-claims"))

@@ -92,6 +92,18 @@ impl FormErrors {
     }
 }
 
+/// The way to a page that needs `p`: `None` when the viewer may see it, else the sign-in page for
+/// visitors and the "not allowed" page for people without the permission.
+pub fn require_page(page: &PageContext, p: portico_core::Permission) -> Option<Response> {
+    if page.user.is_none() {
+        return Some(to_sign_in(page));
+    }
+    page.viewer
+        .require(p)
+        .err()
+        .map(|e| crate::error::HtmlError(e).into_response())
+}
+
 /// The sign-in page, coming back here afterwards.
 pub fn to_sign_in(page: &PageContext) -> Response {
     let next: String = url_encode(&page.path);

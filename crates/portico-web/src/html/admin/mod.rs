@@ -48,16 +48,7 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/admin/audit.csv", get(audit_csv))
 }
 
-/// Signed in with the permission, or the way there: sign-in for visitors, 403 for others.
-fn gate(page: &PageContext, p: Permission) -> Option<Response> {
-    if page.user.is_none() {
-        return Some(to_sign_in(page));
-    }
-    page.viewer
-        .require(p)
-        .err()
-        .map(|e| HtmlError(e).into_response())
-}
+use super::forms::require_page as gate;
 
 #[derive(Debug, Deserialize)]
 pub struct UsersQuery {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::WebState;
 use crate::error::HtmlError;
-use crate::html::forms::{FormErrors, notice, to_sign_in};
+use crate::html::forms::{FormErrors, notice, require_page};
 use crate::html::{PageContext, render};
 
 pub fn routes() -> axum::Router<WebState> {
@@ -33,14 +33,9 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/kb/manage/{id}/images", post(image_submit))
 }
 
+/// Writing the help centre is for agents and administrators.
 fn gate(page: &PageContext) -> Option<Response> {
-    if page.user.is_none() {
-        return Some(to_sign_in(page));
-    }
-    page.viewer
-        .require(Permission::WorkQueue)
-        .err()
-        .map(|e| HtmlError(e).into_response())
+    require_page(page, Permission::WorkQueue)
 }
 
 #[derive(Debug, Deserialize)]
@@ -490,14 +485,9 @@ pub struct CategoriesPage {
     pub errors: FormErrors,
 }
 
+/// Topics are for administrators.
 fn admin_gate(page: &PageContext) -> Option<Response> {
-    if page.user.is_none() {
-        return Some(to_sign_in(page));
-    }
-    page.viewer
-        .require(Permission::Administer)
-        .err()
-        .map(|e| HtmlError(e).into_response())
+    require_page(page, Permission::Administer)
 }
 
 /// Categories (administrators): names in both languages, icon and order.
