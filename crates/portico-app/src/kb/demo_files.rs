@@ -5,6 +5,7 @@ pub const CATEGORIES: &str = include_str!("../../demo-kb/categories.json");
 
 /// Articles, each a Markdown file with front matter.
 pub const ARTICLES: &[(&str, &str)] = &[
+    // orders-delivery
     (
         "track-your-order.en.md",
         include_str!("../../demo-kb/track-your-order.en.md"),
@@ -22,6 +23,31 @@ pub const ARTICLES: &[(&str, &str)] = &[
         include_str!("../../demo-kb/change-delivery-address.zh-CN.md"),
     ),
     (
+        "missed-delivery.en.md",
+        include_str!("../../demo-kb/missed-delivery.en.md"),
+    ),
+    (
+        "missed-delivery.zh-CN.md",
+        include_str!("../../demo-kb/missed-delivery.zh-CN.md"),
+    ),
+    (
+        "cancel-an-order.en.md",
+        include_str!("../../demo-kb/cancel-an-order.en.md"),
+    ),
+    (
+        "cancel-an-order.zh-CN.md",
+        include_str!("../../demo-kb/cancel-an-order.zh-CN.md"),
+    ),
+    (
+        "delivery-options-and-costs.en.md",
+        include_str!("../../demo-kb/delivery-options-and-costs.en.md"),
+    ),
+    (
+        "delivery-options-and-costs.zh-CN.md",
+        include_str!("../../demo-kb/delivery-options-and-costs.zh-CN.md"),
+    ),
+    // returns-refunds
+    (
         "request-a-refund.en.md",
         include_str!("../../demo-kb/request-a-refund.en.md"),
     ),
@@ -37,6 +63,31 @@ pub const ARTICLES: &[(&str, &str)] = &[
         "return-an-item.zh-CN.md",
         include_str!("../../demo-kb/return-an-item.zh-CN.md"),
     ),
+    (
+        "exchange-an-item.en.md",
+        include_str!("../../demo-kb/exchange-an-item.en.md"),
+    ),
+    (
+        "exchange-an-item.zh-CN.md",
+        include_str!("../../demo-kb/exchange-an-item.zh-CN.md"),
+    ),
+    (
+        "where-is-my-refund.en.md",
+        include_str!("../../demo-kb/where-is-my-refund.en.md"),
+    ),
+    (
+        "where-is-my-refund.zh-CN.md",
+        include_str!("../../demo-kb/where-is-my-refund.zh-CN.md"),
+    ),
+    (
+        "damaged-or-faulty-item.en.md",
+        include_str!("../../demo-kb/damaged-or-faulty-item.en.md"),
+    ),
+    (
+        "damaged-or-faulty-item.zh-CN.md",
+        include_str!("../../demo-kb/damaged-or-faulty-item.zh-CN.md"),
+    ),
+    // payments-invoices
     (
         "download-an-invoice.en.md",
         include_str!("../../demo-kb/download-an-invoice.en.md"),
@@ -54,6 +105,23 @@ pub const ARTICLES: &[(&str, &str)] = &[
         include_str!("../../demo-kb/payment-methods.zh-CN.md"),
     ),
     (
+        "payment-failed-or-declined.en.md",
+        include_str!("../../demo-kb/payment-failed-or-declined.en.md"),
+    ),
+    (
+        "payment-failed-or-declined.zh-CN.md",
+        include_str!("../../demo-kb/payment-failed-or-declined.zh-CN.md"),
+    ),
+    (
+        "update-your-billing-details.en.md",
+        include_str!("../../demo-kb/update-your-billing-details.en.md"),
+    ),
+    (
+        "update-your-billing-details.zh-CN.md",
+        include_str!("../../demo-kb/update-your-billing-details.zh-CN.md"),
+    ),
+    // account-security
+    (
         "reset-your-password.en.md",
         include_str!("../../demo-kb/reset-your-password.en.md"),
     ),
@@ -69,6 +137,31 @@ pub const ARTICLES: &[(&str, &str)] = &[
         "manage-signed-in-devices.zh-CN.md",
         include_str!("../../demo-kb/manage-signed-in-devices.zh-CN.md"),
     ),
+    (
+        "create-an-account.en.md",
+        include_str!("../../demo-kb/create-an-account.en.md"),
+    ),
+    (
+        "create-an-account.zh-CN.md",
+        include_str!("../../demo-kb/create-an-account.zh-CN.md"),
+    ),
+    (
+        "change-your-email-address.en.md",
+        include_str!("../../demo-kb/change-your-email-address.en.md"),
+    ),
+    (
+        "change-your-email-address.zh-CN.md",
+        include_str!("../../demo-kb/change-your-email-address.zh-CN.md"),
+    ),
+    (
+        "sign-in-problems.en.md",
+        include_str!("../../demo-kb/sign-in-problems.en.md"),
+    ),
+    (
+        "sign-in-problems.zh-CN.md",
+        include_str!("../../demo-kb/sign-in-problems.zh-CN.md"),
+    ),
+    // appointments
     (
         "book-an-appointment.en.md",
         include_str!("../../demo-kb/book-an-appointment.en.md"),
@@ -93,6 +186,15 @@ pub const ARTICLES: &[(&str, &str)] = &[
         "prepare-for-your-appointment.zh-CN.md",
         include_str!("../../demo-kb/prepare-for-your-appointment.zh-CN.md"),
     ),
+    (
+        "video-appointments.en.md",
+        include_str!("../../demo-kb/video-appointments.en.md"),
+    ),
+    (
+        "video-appointments.zh-CN.md",
+        include_str!("../../demo-kb/video-appointments.zh-CN.md"),
+    ),
+    // bank-card
     (
         "activate-your-card.en.md",
         include_str!("../../demo-kb/activate-your-card.en.md"),
@@ -126,6 +228,15 @@ pub const ARTICLES: &[(&str, &str)] = &[
         include_str!("../../demo-kb/change-your-card-pin.zh-CN.md"),
     ),
     (
+        "use-your-card-abroad.en.md",
+        include_str!("../../demo-kb/use-your-card-abroad.en.md"),
+    ),
+    (
+        "use-your-card-abroad.zh-CN.md",
+        include_str!("../../demo-kb/use-your-card-abroad.zh-CN.md"),
+    ),
+    // it-access
+    (
         "request-system-access.en.md",
         include_str!("../../demo-kb/request-system-access.en.md"),
     ),
@@ -150,19 +261,11 @@ pub const ARTICLES: &[(&str, &str)] = &[
         include_str!("../../demo-kb/set-up-multi-factor-sign-in.zh-CN.md"),
     ),
     (
-        "missed-delivery.en.md",
-        include_str!("../../demo-kb/missed-delivery.en.md"),
+        "report-a-suspicious-email.en.md",
+        include_str!("../../demo-kb/report-a-suspicious-email.en.md"),
     ),
     (
-        "missed-delivery.zh-CN.md",
-        include_str!("../../demo-kb/missed-delivery.zh-CN.md"),
-    ),
-    (
-        "exchange-an-item.en.md",
-        include_str!("../../demo-kb/exchange-an-item.en.md"),
-    ),
-    (
-        "exchange-an-item.zh-CN.md",
-        include_str!("../../demo-kb/exchange-an-item.zh-CN.md"),
+        "report-a-suspicious-email.zh-CN.md",
+        include_str!("../../demo-kb/report-a-suspicious-email.zh-CN.md"),
     ),
 ];
