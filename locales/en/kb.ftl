@@ -98,3 +98,7 @@ kb-category-name-zh = Name in Chinese
 kb-category-icon = Icon
 kb-category-order = Order
 kb-manage-categories = Topics
+kb-edit-conflict = Someone saved this article after you opened it, so your changes were not saved. Your text is still below: copy what you need, open the article again to see the latest version, then apply your changes to it.
+kb-ranking-title = Search ranking
+kb-ranking-on = Search ranks by meaning as well as by words, so questions asked in other words still find their article. Published articles with vectors: { $done } of { $total } (new and changed articles are added in the background).
+kb-ranking-off = Search ranks by words only on this server: the language model is not installed. Run `portico model fetch` and restart to rank by meaning as well.

@@ -97,3 +97,7 @@ kb-category-name-zh = 中文名称
 kb-category-icon = 图标
 kb-category-order = 顺序
 kb-manage-categories = 主题
+kb-edit-conflict = 在您打开此文章之后，其他人已保存了新版本，因此您的修改没有保存。您的内容仍保留在下方：请复制需要的部分，重新打开文章查看最新版本，再把修改应用上去。
+kb-ranking-title = 搜索排序
+kb-ranking-on = 搜索同时按语义和关键词排序，换一种说法提问也能找到对应文章。已生成向量的已发布文章：{ $done } / { $total }（新建和修改的文章会在后台补上）。
+kb-ranking-off = 本服务器上的搜索仅按关键词排序：尚未安装语言模型。运行 `portico model fetch` 并重启后，即可同时按语义排序。

@@ -15,9 +15,13 @@ use crate::search::source::SearchSource;
 pub static SEARCH_SOURCES: &[&dyn SearchSource] = &[&TaskSource, &crate::kb::ArticleSource];
 
 impl JobRegistry {
-    /// The product's standard handlers and schedule: `cleanup` (hourly) and `mail.send`.
-    pub fn standard(cleanup: CleanupPolicy, mailer: Mailer) -> Self {
-        let features: [&dyn JobKinds; 2] = [&cleanup, &mailer];
+    /// The product's standard handlers and schedule: `cleanup` (hourly) and `mail.send`, and on a
+    /// node with the language model `kb.embed` (every ten minutes and when articles change).
+    pub fn standard(cleanup: CleanupPolicy, mailer: Mailer, with_model: bool) -> Self {
+        let mut features: Vec<&dyn JobKinds> = vec![&cleanup, &mailer];
+        if with_model {
+            features.push(&crate::kb::embed::ArticleEmbedding);
+        }
         Self::with(&features)
     }
 }
@@ -31,9 +35,16 @@ mod tests {
     #[test]
     fn the_standard_registry_has_every_features_kinds() {
         let mailer = Mailer::new("help@example.com", None, std::env::temp_dir());
-        let r = mailer.map(|m| JobRegistry::standard(CleanupPolicy::default(), m));
+        let r = mailer
+            .clone()
+            .map(|m| JobRegistry::standard(CleanupPolicy::default(), m, false));
         let r = r.unwrap_or_default();
         assert_eq!(r.kinds(), ["cleanup", "mail.send"]);
+        let with_model = mailer.map(|m| JobRegistry::standard(CleanupPolicy::default(), m, true));
+        assert_eq!(
+            with_model.unwrap_or_default().kinds(),
+            ["cleanup", "kb.embed", "mail.send"]
+        );
         let periodic: Vec<(&str, Duration)> = r
             .periodic()
             .iter()

@@ -199,6 +199,7 @@ async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
                 title: title.clone(),
                 body: t.description.0.get(tag).cloned().unwrap_or_default(),
                 url: t.href.clone(),
+                vectors: Vec::new(),
             });
         }
     }

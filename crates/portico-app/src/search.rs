@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::features::SEARCH_SOURCES;
 use crate::{App, AppError};
 
+pub mod semantic;
 pub mod source;
 
 use source::SearchSource;
@@ -139,8 +140,9 @@ pub async fn search(
     locale: Locale,
     query: &str,
     limit: usize,
+    ranking: semantic::Ranking,
 ) -> Result<SearchResults, AppError> {
-    search_kinds(app, viewer, locale, query, limit, &[]).await
+    search_kinds(app, viewer, locale, query, limit, &[], ranking).await
 }
 
 /// [`search`] limited to some kinds of thing (`entities`; empty: every kind).
@@ -151,6 +153,7 @@ pub async fn search_kinds(
     query: &str,
     limit: usize,
     entities: &'static [&'static str],
+    ranking: semantic::Ranking,
 ) -> Result<SearchResults, AppError> {
     let text = crate::portal::normalize_query(query);
     if text.is_empty() {
@@ -161,7 +164,14 @@ pub async fn search_kinds(
     }
     let index = state_of(app)?.index.clone();
     let audiences = viewer.audiences();
+    // Meaning needs the model on this node and vectors in the index; otherwise words alone.
+    let embedder = app
+        .embedder()
+        .filter(|_| ranking == semantic::Ranking::Best && index.things_with_vectors() > 0)
+        .cloned();
     blocking(move || {
+        let tuning = embedder.as_ref().map(|e| (e.meaning, e.min_similarity));
+        let vector = embedder.map(|e| e.query_vector(&text));
         let mut res = index.search(&SearchQuery {
             text: &text,
             audiences: &audiences,
@@ -170,6 +180,14 @@ pub async fn search_kinds(
             one_per_thing_in: Some(locale.as_str()),
             limit: limit.clamp(1, 100),
             offset: 0,
+            semantic: vector
+                .as_deref()
+                .zip(tuning)
+                .map(|(v, (meaning, min_similarity))| portico_search::Semantic {
+                    vector: v,
+                    meaning,
+                    min_similarity,
+                }),
         })?;
         for h in &mut res.hits {
             h.url = safe_url(std::mem::take(&mut h.url));

@@ -31,6 +31,8 @@ struct Inner {
     job_wakeup: Notify,
     portal_cache: crate::portal::SettingsCache,
     search: Option<crate::search::SearchState>,
+    /// The language model for ranking by meaning, once loaded (never on nodes without it).
+    embedder: std::sync::OnceLock<Arc<crate::search::semantic::Embedder>>,
 }
 
 impl App {
@@ -68,6 +70,7 @@ impl App {
                 job_wakeup: Notify::new(),
                 portal_cache: Default::default(),
                 search,
+                embedder: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -75,6 +78,17 @@ impl App {
     /// This node's search index and follower state, if it has one.
     pub fn search_state(&self) -> Option<&crate::search::SearchState> {
         self.inner.search.as_ref()
+    }
+
+    /// The language model, when this node has loaded one.
+    pub fn embedder(&self) -> Option<&Arc<crate::search::semantic::Embedder>> {
+        self.inner.embedder.get()
+    }
+
+    /// Gives this node its language model (once; a second call is ignored). Searches rank by meaning
+    /// from now on, and this node's workers may embed articles.
+    pub fn install_embedder(&self, embedder: Arc<crate::search::semantic::Embedder>) {
+        let _ = self.inner.embedder.set(embedder);
     }
 
     /// The database; only use cases touch it (the edges call use cases).

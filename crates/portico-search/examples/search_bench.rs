@@ -58,6 +58,7 @@ fn to_doc(a: &Article, id: String) -> SearchDoc {
     SearchDoc {
         entity: "kb_article".into(),
         url: format!("/kb/{id}"),
+        vectors: Vec::new(),
         entity_id: id,
         locale: locale(&a.lang),
         audience: Audience::Public,
@@ -79,6 +80,7 @@ fn query(text: &str, limit: usize) -> SearchQuery<'_> {
         one_per_thing_in: None,
         limit,
         offset: 0,
+        semantic: None,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -20,10 +20,11 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 use crate::analyzer::{self, ANALYZER};
+use crate::dense::{self, DENSE_CANDIDATES, DenseTable, Semantic};
 use crate::error::{Result, SearchError};
 
 /// Bumped whenever the schema or the analyser changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
@@ -44,6 +45,9 @@ const READ_PER_THING: usize = 3;
 
 /// Most documents one grouped query reads.
 const MAX_READ: usize = 2_000;
+
+/// Things the words rank for fusion with the meaning ranking (beyond this, a rank adds little).
+const FUSED_LEXICAL: usize = 50;
 
 /// Who may see a document. Queries pass the audiences the viewer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -67,8 +71,32 @@ impl Audience {
     }
 }
 
+/// The audience stored as `s`; anything unknown is the narrowest.
+fn audience_from(s: &str) -> Audience {
+    match s {
+        "public" => Audience::Public,
+        "customers" => Audience::Customers,
+        _ => Audience::Staff,
+    }
+}
+
+/// The common length of a document's vectors; `None` when it has none, or they differ in length or
+/// are empty (then it is indexed without them).
+fn vector_dim(d: &SearchDoc) -> Option<usize> {
+    let dim = d.vectors.first()?.len();
+    (dim > 0 && d.vectors.iter().all(|v| v.len() == dim)).then_some(dim)
+}
+
+/// The vector length stored with a document (0 when none).
+fn text_dim(d: &TantivyDocument, f: Fields) -> usize {
+    d.get_first(f.dim)
+        .and_then(|v| v.as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+}
+
 /// One searchable document: one language version of one thing (an article, a request type, a task).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SearchDoc {
     /// The kind of thing, e.g. `task`, `kb_article`.
     pub entity: String,
@@ -81,10 +109,13 @@ pub struct SearchDoc {
     pub body: String,
     /// Where a hit leads (a path within the portal).
     pub url: String,
+    /// Unit-length sentence vectors of this version (say, of its title and of its body), all of one
+    /// dimension; empty when the thing has none yet. A query with a vector ranks by the closest.
+    pub vectors: Vec<Vec<f32>>,
 }
 
 /// A change to apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     /// Replaces every version of `entity`/`entity_id` with these documents (none: it is removed).
     Replace {
@@ -139,6 +170,9 @@ pub struct SearchQuery<'a> {
     pub one_per_thing_in: Option<&'a str>,
     pub limit: usize,
     pub offset: usize,
+    /// Rank by meaning too (with `one_per_thing_in` only): things near the query's vector join those
+    /// the words found, and the two rankings are fused.
+    pub semantic: Option<Semantic<'a>>,
 }
 
 /// One hit, best first.
@@ -176,6 +210,9 @@ struct Fields {
     title: Field,
     body: Field,
     url: Field,
+    vectors: Field,
+    /// Length of each vector in `vectors`.
+    dim: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -194,6 +231,8 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text.clone()),
         body: b.add_text_field("body", text),
         url: b.add_text_field("url", STORED),
+        vectors: b.add_bytes_field("vectors", STORED),
+        dim: b.add_u64_field("dim", STORED),
     };
     (b.build(), fields)
 }
@@ -260,6 +299,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    /// The documents' vectors, kept in step with each commit.
+    dense: RwLock<DenseTable>,
     /// Held for the life of the index (None in memory); declared last so it is released only after the
     /// writer has shut down.
     _lock: Option<std::fs::File>,
@@ -382,13 +423,70 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Self {
+        let this = Self {
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
+            dense: RwLock::new(DenseTable::default()),
             _lock: lock,
-        })
+        };
+        this.load_vectors()?;
+        Ok(this)
+    }
+
+    /// Fills the vector table from the documents stored in the index (a resumed index).
+    fn load_vectors(&self) -> Result<()> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut table = DenseTable::default();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(1)
+                .map_err(tantivy::TantivyError::from)?;
+            for d in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let d = d?;
+                let Some(floats) = d
+                    .get_first(f.vectors)
+                    .and_then(|v| v.as_bytes())
+                    .filter(|b| !b.is_empty())
+                    .and_then(dense::from_bytes)
+                else {
+                    continue;
+                };
+                let text = |field: Field| {
+                    d.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let (entity, id) = (text(f.entity), text(f.entity_id));
+                let dim = text_dim(&d, f);
+                table.add(
+                    &reference(&entity, &id),
+                    &entity,
+                    &text(f.locale),
+                    audience_from(&text(f.audience)),
+                    floats,
+                    dim,
+                );
+            }
+        }
+        *self.dense_write() = table;
+        Ok(())
+    }
+
+    fn dense_write(&self) -> std::sync::RwLockWriteGuard<'_, DenseTable> {
+        self.dense.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn dense_read(&self) -> std::sync::RwLockReadGuard<'_, DenseTable> {
+        self.dense.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Number of things that have vectors (they can be found by meaning).
+    pub fn things_with_vectors(&self) -> usize {
+        self.dense_read().len()
     }
 
     /// What the last commit applied; `None` for an index that was never committed.
@@ -408,7 +506,7 @@ impl SearchIndex {
 
     fn to_doc(&self, d: &SearchDoc) -> TantivyDocument {
         let f = self.fields;
-        doc!(
+        let mut doc = doc!(
             f.reference => reference(&d.entity, &d.entity_id),
             f.entity => d.entity.as_str(),
             f.entity_id => d.entity_id.as_str(),
@@ -417,7 +515,12 @@ impl SearchIndex {
             f.title => d.title.as_str(),
             f.body => d.body.as_str(),
             f.url => d.url.as_str(),
-        )
+        );
+        if let Some(dim) = vector_dim(d) {
+            doc.add_bytes(f.vectors, &dense::to_bytes(&d.vectors));
+            doc.add_u64(f.dim, dim as u64);
+        }
+        doc
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -455,26 +558,62 @@ impl SearchIndex {
         changes: Vec<Change>,
         state: FollowState,
     ) -> Result<()> {
-        for c in changes {
+        for c in &changes {
             let (term, docs) = match c {
                 Change::Replace {
                     entity,
                     entity_id,
                     docs,
                 } => (
-                    Term::from_field_text(self.fields.reference, &reference(&entity, &entity_id)),
+                    Term::from_field_text(self.fields.reference, &reference(entity, entity_id)),
                     docs,
                 ),
                 Change::ReplaceKind { entity, docs } => {
-                    (Term::from_field_text(self.fields.entity, &entity), docs)
+                    (Term::from_field_text(self.fields.entity, entity), docs)
                 }
             };
             w.delete_term(term);
-            for d in &docs {
+            for d in docs {
                 w.add_document(self.to_doc(d))?;
             }
         }
-        self.commit(w, state)
+        self.commit(w, state)?;
+        // Searches see the new documents from the commit on; their vectors follow at once.
+        let mut table = self.dense_write();
+        for c in changes {
+            let docs = match c {
+                Change::Replace {
+                    entity,
+                    entity_id,
+                    docs,
+                } => {
+                    table.remove(&reference(&entity, &entity_id));
+                    docs
+                }
+                Change::ReplaceKind { entity, docs } => {
+                    table.remove_kind(&entity);
+                    docs
+                }
+            };
+            for d in docs {
+                Self::add_vectors(&mut table, d);
+            }
+        }
+        Ok(())
+    }
+
+    fn add_vectors(table: &mut DenseTable, d: SearchDoc) {
+        if let Some(dim) = vector_dim(&d) {
+            let flat: Vec<f32> = d.vectors.into_iter().flatten().collect();
+            table.add(
+                &reference(&d.entity, &d.entity_id),
+                &d.entity,
+                &d.locale,
+                d.audience,
+                flat,
+                dim,
+            );
+        }
     }
 
     fn rollback_on_error(w: &mut IndexWriter, res: Result<()>) -> Result<()> {
@@ -494,13 +633,18 @@ impl SearchIndex {
         state: FollowState,
     ) -> Result<()> {
         let mut w = self.writer();
+        let mut table = DenseTable::default();
         let res = (|| {
             w.delete_all_documents()?;
             for d in docs {
                 w.add_document(self.to_doc(&d))?;
+                Self::add_vectors(&mut table, d);
             }
             self.commit(&mut w, state)
         })();
+        if res.is_ok() {
+            *self.dense_write() = table;
+        }
         Self::rollback_on_error(&mut w, res)
     }
 
@@ -646,9 +790,19 @@ impl SearchIndex {
 
         let searcher = self.reader.searcher();
         let offset = q.offset.min(MAX_OFFSET);
+        let semantic = q
+            .semantic
+            .filter(|_| q.one_per_thing_in.is_some() && self.things_with_vectors() > 0);
         let (read, skip) = match q.one_per_thing_in {
             None => (limit, offset),
-            Some(_) => (((offset + limit) * READ_PER_THING).min(MAX_READ), 0),
+            Some(_) => {
+                let wanted = if semantic.is_some() {
+                    (offset + limit).max(FUSED_LEXICAL)
+                } else {
+                    offset + limit
+                };
+                ((wanted * READ_PER_THING).min(MAX_READ), 0)
+            }
         };
         let (top, matched) = searcher.search(
             &query,
@@ -662,13 +816,103 @@ impl SearchIndex {
             Some(locale) => {
                 let read_all = matched <= top.len();
                 let things = self.one_per_thing(&searcher, top, locale, q.audiences)?;
-                let total = if read_all || read == 0 {
-                    things.len()
-                } else {
-                    // Things per document among those read, applied to every matching document.
-                    things.len().max(things.len() * matched / read)
+                let estimate = |n: usize| {
+                    if read_all || read == 0 {
+                        n
+                    } else {
+                        // Things per document among those read, applied to every matching document.
+                        n.max(n * matched / read)
+                    }
                 };
-                (things.into_iter().skip(offset).take(limit).collect(), total)
+                match semantic {
+                    None => {
+                        let total = estimate(things.len());
+                        let page = things
+                            .into_iter()
+                            .skip(offset)
+                            .take(limit)
+                            .map(|(score, addr, _)| (score, addr))
+                            .collect();
+                        (page, total)
+                    }
+                    Some(sem) => {
+                        let near = self.dense_read().nearest(
+                            sem.vector,
+                            q.audiences,
+                            q.entities,
+                            q.locales,
+                            DENSE_CANDIDATES,
+                        );
+                        let lexical: Vec<String> =
+                            things.iter().map(|(_, _, r)| r.clone()).collect();
+                        let found_by_words = estimate(things.len());
+                        let mut candidates: Vec<dense::Candidate> = {
+                            let table = self.dense_read();
+                            things
+                                .iter()
+                                .map(|(score, _, r)| dense::Candidate {
+                                    reference: r.clone(),
+                                    similarity: table.similarity(
+                                        r,
+                                        sem.vector,
+                                        q.audiences,
+                                        q.locales,
+                                    ),
+                                    words: *score,
+                                })
+                                .collect()
+                        };
+                        let by_words: std::collections::HashSet<&str> =
+                            lexical.iter().map(String::as_str).collect();
+                        candidates.extend(
+                            near.iter()
+                                .filter(|n| !by_words.contains(n.reference.as_str()))
+                                .map(|n| dense::Candidate {
+                                    reference: n.reference.clone(),
+                                    similarity: Some(n.similarity),
+                                    words: 0.0,
+                                }),
+                        );
+                        let mut at: std::collections::HashMap<String, tantivy::DocAddress> =
+                            things.into_iter().map(|(_, addr, r)| (r, addr)).collect();
+                        let fused = dense::fuse(candidates, sem.meaning, sem.min_similarity);
+                        let added = fused.len().saturating_sub(lexical.len());
+                        let mut page = Vec::with_capacity(limit);
+                        for (r, score) in fused.into_iter().skip(offset) {
+                            if page.len() == limit {
+                                break;
+                            }
+                            let addr = match at.remove(&r) {
+                                Some(a) => Some(a),
+                                None => {
+                                    let closest = near
+                                        .iter()
+                                        .find(|n| n.reference == r)
+                                        .map(|n| n.locale.as_str())
+                                        .unwrap_or(locale);
+                                    match self.version_address(
+                                        &searcher,
+                                        &r,
+                                        locale,
+                                        q.audiences,
+                                    )? {
+                                        Some(a) => Some(a),
+                                        None => self.version_address(
+                                            &searcher,
+                                            &r,
+                                            closest,
+                                            q.audiences,
+                                        )?,
+                                    }
+                                }
+                            };
+                            if let Some(addr) = addr {
+                                page.push((score, addr));
+                            }
+                        }
+                        (page, found_by_words + added)
+                    }
+                }
             }
         };
         // Snippets only for what is returned: the body around the matches, and the title's matches.
@@ -694,7 +938,7 @@ impl SearchIndex {
         top: Vec<(f32, tantivy::DocAddress)>,
         locale: &str,
         audiences: &[Audience],
-    ) -> Result<Vec<(f32, tantivy::DocAddress)>> {
+    ) -> Result<Vec<(f32, tantivy::DocAddress, String)>> {
         let f = self.fields;
         let mut order: Vec<String> = Vec::new();
         let mut best: std::collections::HashMap<String, (f32, tantivy::DocAddress, bool)> =
@@ -729,7 +973,7 @@ impl SearchIndex {
                 self.version_address(searcher, &key, locale, audiences)?
                     .unwrap_or(addr)
             };
-            out.push((score, addr));
+            out.push((score, addr, key));
         }
         Ok(out)
     }

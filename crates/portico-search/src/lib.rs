@@ -3,9 +3,11 @@
 //! database when it is missing, outdated or asked to (`portico reindex`).
 
 pub mod analyzer;
+mod dense;
 mod error;
 mod index;
 
+pub use dense::{DENSE_CANDIDATES, Semantic};
 pub use error::{Result, SearchError};
 pub use index::{
     Audience, Change, FollowState, Hit, MAX_LIMIT, SCHEMA_VERSION, SearchDoc, SearchIndex,

@@ -13,6 +13,7 @@ fn doc(id: &str, locale: &str, audience: Audience, title: &str, body: &str) -> S
         title: title.into(),
         body: body.into(),
         url: format!("/kb/{id}"),
+        vectors: Vec::new(),
     }
 }
 
@@ -90,6 +91,7 @@ fn q<'a>(text: &'a str, audiences: &'a [Audience]) -> SearchQuery<'a> {
         one_per_thing_in: None,
         limit: 10,
         offset: 0,
+        semantic: None,
     }
 }
 
@@ -410,4 +412,138 @@ fn a_damaged_index_directory_is_recreated_empty() {
     let index = SearchIndex::open(dir.path()).unwrap();
     assert_eq!(index.follow_state().unwrap(), None);
     assert_eq!(index.num_docs(), 0);
+}
+
+fn with_vectors(mut d: SearchDoc, v: &[f32]) -> SearchDoc {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    d.vectors = vec![v.iter().map(|x| x / n).collect()];
+    d
+}
+
+fn meaning<'a>(text: &'a str, vector: &'a [f32], audiences: &'a [Audience]) -> SearchQuery<'a> {
+    SearchQuery {
+        one_per_thing_in: Some("en"),
+        semantic: Some(portico_search::Semantic {
+            vector,
+            meaning: 0.8,
+            min_similarity: 0.5,
+        }),
+        ..q(text, audiences)
+    }
+}
+
+#[test]
+fn meaning_finds_what_the_words_miss_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = vec![
+        with_vectors(
+            doc(
+                "1",
+                "en",
+                Audience::Public,
+                "Request a refund",
+                "Get your money back.",
+            ),
+            &[1.0, 0.0, 0.0],
+        ),
+        with_vectors(
+            doc("1", "zh-CN", Audience::Public, "申请退款", "退还您的款项。"),
+            &[0.95, 0.05, 0.0],
+        ),
+        with_vectors(
+            doc(
+                "2",
+                "en",
+                Audience::Public,
+                "Track an order",
+                "Where your parcel is.",
+            ),
+            &[0.0, 1.0, 0.0],
+        ),
+        with_vectors(
+            doc(
+                "3",
+                "en",
+                Audience::Staff,
+                "Refund approval limits",
+                "Up to 500.",
+            ),
+            &[0.9, 0.0, 0.1],
+        ),
+        // No vector yet: found by its words only.
+        doc(
+            "4",
+            "en",
+            Audience::Public,
+            "Reimbursement policy",
+            "Rules.",
+        ),
+    ];
+    let query_vec = [1.0f32, 0.0, 0.0];
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        index.rebuild(docs.clone(), state(1)).unwrap();
+        assert_eq!(index.things_with_vectors(), 3);
+        // "reimbursement" matches thing 4 by its words; thing 1 joins by meaning and ranks first.
+        let q = meaning("reimbursement", &query_vec, &[Audience::Public]);
+        let got = ids(&index, &q);
+        assert_eq!(got, vec!["1/en", "4/en"]);
+        // Staff-only things never come by meaning to the public; far things (2) are not added.
+        let staff = ids(
+            &index,
+            &meaning(
+                "reimbursement",
+                &query_vec,
+                &[Audience::Public, Audience::Staff],
+            ),
+        );
+        assert!(staff.contains(&"3/en".to_string()));
+        assert!(!staff.contains(&"2/en".to_string()));
+        // A hit added by meaning is shown in the viewer's language, with the body's start as snippet.
+        let res = index.search(&q).unwrap();
+        assert_eq!(res.hits[0].locale, "en");
+        assert_eq!(res.hits[0].snippet, "Get your money back.");
+        assert_eq!(res.total, 2);
+        // A query vector of another dimension ranks by words alone rather than failing.
+        let odd = [1.0f32, 0.0];
+        assert_eq!(
+            ids(&index, &meaning("reimbursement", &odd, &[Audience::Public])),
+            vec!["4/en"]
+        );
+    }
+    // Reopened: the vectors come back from the stored documents.
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.things_with_vectors(), 3);
+    assert_eq!(
+        ids(
+            &index,
+            &meaning("reimbursement", &query_vec, &[Audience::Public])
+        ),
+        vec!["1/en", "4/en"]
+    );
+    // Replacing a thing without vectors takes it out of the meaning ranking.
+    index
+        .apply(
+            vec![Change::Replace {
+                entity: "kb_article".into(),
+                entity_id: "1".into(),
+                docs: vec![doc(
+                    "1",
+                    "en",
+                    Audience::Public,
+                    "Request a refund",
+                    "Money.",
+                )],
+            }],
+            state(2),
+        )
+        .unwrap();
+    assert_eq!(index.things_with_vectors(), 2);
+    assert_eq!(
+        ids(
+            &index,
+            &meaning("reimbursement", &query_vec, &[Audience::Public])
+        ),
+        vec!["4/en"]
+    );
 }

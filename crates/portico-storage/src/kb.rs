@@ -243,9 +243,12 @@ async fn insert_version(conn: &impl ConnectionTrait, a: &Article, now: Timestamp
 }
 
 /// Replaces an article's content and settings as a new version (the slug and id stay).
+/// Saves a new version of article `id` if it is still at `expected_version`; `None` when there is no
+/// such article or it has moved on (another save came first).
 pub async fn update_article(
     conn: &impl ConnectionTrait,
     id: i64,
+    expected_version: i32,
     a: &ArticleWrite<'_>,
     now: Timestamp,
 ) -> Result<Option<Article>> {
@@ -253,7 +256,7 @@ pub async fn update_article(
         "UPDATE kb_articles SET locale = $2, translation_key = $3, title = $4, body_markdown = $5, body_html = $6, \
          body_text = $7, category_id = $8, visibility = $9, status = $10, author_id = $11, version = version + 1, \
          updated_at = $12, published_at = CASE WHEN $10 = 'published' THEN COALESCE(published_at, $12) ELSE published_at END, \
-         review_by = $13 WHERE id = $1 RETURNING {ARTICLE_COLUMNS}"
+         review_by = $13 WHERE id = $1 AND version = $14 RETURNING {ARTICLE_COLUMNS}"
     );
     let row = conn
         .query_one_raw(stmt(
@@ -273,6 +276,7 @@ pub async fn update_article(
                 a.author_id.into(),
                 now.0.into(),
                 a.review_by.map(|t| t.0).into(),
+                expected_version.into(),
             ],
         ))
         .await?;
@@ -596,4 +600,145 @@ pub async fn find_file(conn: &impl ConnectionTrait, id: i64) -> Result<Option<St
         })
     })
     .transpose()
+}
+
+/// An article's sentence vectors as stored: `dim` floats each, little-endian, one after another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding {
+    pub article_id: i64,
+    pub model: String,
+    pub article_version: i32,
+    pub vectors: Vec<Vec<f32>>,
+}
+
+fn decode_embedding(r: &QueryResult) -> Result<Embedding> {
+    let dim: i32 = r.try_get("", "dim")?;
+    let bytes: Vec<u8> = r.try_get("", "vectors")?;
+    let dim = usize::try_from(dim).unwrap_or(0);
+    if dim == 0 || !bytes.len().is_multiple_of(dim * 4) {
+        return Err(StorageError::Corrupt(
+            "kb_article_embeddings.vectors: not whole vectors".into(),
+        ));
+    }
+    let floats: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Ok(Embedding {
+        article_id: r.try_get("", "article_id")?,
+        model: r.try_get("", "model")?,
+        article_version: r.try_get("", "article_version")?,
+        vectors: floats.chunks_exact(dim).map(<[f32]>::to_vec).collect(),
+    })
+}
+
+/// Stores (or replaces) an article's vectors. All vectors must have one length.
+pub async fn save_embedding(
+    conn: &impl ConnectionTrait,
+    e: &Embedding,
+    now: Timestamp,
+) -> Result<()> {
+    let dim = e.vectors.first().map_or(0, Vec::len);
+    if dim == 0 || e.vectors.iter().any(|v| v.len() != dim) {
+        return Err(StorageError::Corrupt(
+            "an embedding needs vectors of one non-zero length".into(),
+        ));
+    }
+    let bytes: Vec<u8> = e
+        .vectors
+        .iter()
+        .flatten()
+        .flat_map(|f| f.to_le_bytes())
+        .collect();
+    conn.execute_raw(stmt(
+        conn.get_database_backend(),
+        "INSERT INTO kb_article_embeddings (article_id, model, article_version, dim, vectors, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (article_id) DO UPDATE SET model = excluded.model, \
+           article_version = excluded.article_version, dim = excluded.dim, \
+           vectors = excluded.vectors, created_at = excluded.created_at",
+        [
+            e.article_id.into(),
+            e.model.clone().into(),
+            e.article_version.into(),
+            i32::try_from(dim).unwrap_or(i32::MAX).into(),
+            bytes.into(),
+            now.0.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The current vectors (made by `model` from the article's current version) of these articles.
+pub async fn current_embeddings(
+    conn: &impl ConnectionTrait,
+    article_ids: &[i64],
+    model: &str,
+) -> Result<Vec<Embedding>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(article_ids.len());
+    for chunk in article_ids.chunks(500) {
+        let params: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT e.article_id, e.model, e.article_version, e.dim, e.vectors \
+             FROM kb_article_embeddings e JOIN kb_articles a ON a.id = e.article_id \
+             WHERE e.model = $1 AND e.article_version = a.version AND e.article_id IN ({})",
+            params.join(", ")
+        );
+        let mut values: Vec<Value> = vec![model.into()];
+        values.extend(chunk.iter().map(|id| Value::from(*id)));
+        let rows = conn
+            .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+            .await?;
+        for r in &rows {
+            out.push(decode_embedding(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Published articles without current vectors from `model`, oldest first: what the background job
+/// embeds next.
+pub async fn articles_to_embed(
+    conn: &impl ConnectionTrait,
+    model: &str,
+    limit: u64,
+) -> Result<Vec<Article>> {
+    let columns: Vec<String> = ARTICLE_COLUMNS
+        .split(',')
+        .map(|c| format!("a.{}", c.trim()))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM kb_articles a LEFT JOIN kb_article_embeddings e \
+           ON e.article_id = a.id AND e.model = $1 AND e.article_version = a.version \
+         WHERE a.status = 'published' AND e.article_id IS NULL ORDER BY a.id LIMIT $2",
+        columns.join(", ")
+    );
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            &sql,
+            [model.into(), i64::try_from(limit).unwrap_or(100).into()],
+        ))
+        .await?;
+    rows.iter().map(decode_article).collect()
+}
+
+/// How many published articles have current vectors from `model`, and how many are published.
+pub async fn embedding_coverage(conn: &impl ConnectionTrait, model: &str) -> Result<(i64, i64)> {
+    let row = conn
+        .query_one_raw(stmt(
+            conn.get_database_backend(),
+            "SELECT COUNT(e.article_id) AS done, COUNT(*) AS total FROM kb_articles a \
+             LEFT JOIN kb_article_embeddings e \
+               ON e.article_id = a.id AND e.model = $1 AND e.article_version = a.version \
+             WHERE a.status = 'published'",
+            [model.into()],
+        ))
+        .await?
+        .ok_or_else(|| StorageError::Corrupt("COUNT gave no row".into()))?;
+    Ok((row.try_get("", "done")?, row.try_get("", "total")?))
 }

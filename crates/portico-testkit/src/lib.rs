@@ -46,6 +46,20 @@ pub fn postgres_admin_url() -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// The language model file for tests of ranking by meaning (`PORTICO_TEST_MODEL`, which `scripts/test`
+/// sets after `portico model fetch`), or None after reporting the skip (a failure under CI).
+pub fn test_model() -> Option<std::path::PathBuf> {
+    let path = std::env::var("PORTICO_TEST_MODEL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.exists());
+    if path.is_none() {
+        skip("the language model (PORTICO_TEST_MODEL)");
+    }
+    path
+}
+
 /// Reports a skipped test; under CI this fails the test instead.
 pub fn skip(what: &str) {
     if in_ci() {

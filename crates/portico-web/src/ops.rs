@@ -93,6 +93,22 @@ pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>)
         });
     }
     let ok = checks.iter().all(|c| c.ok);
+    // Informational: a node without the language model still serves, ranking by words.
+    let ranking = portico_app::search::semantic::status(&state.app);
+    checks.push(Check {
+        name: "search_ranking".into(),
+        ok: true,
+        detail: Some(if ranking.by_meaning() {
+            format!(
+                "by words and meaning ({} things with vectors)",
+                ranking.things_with_vectors
+            )
+        } else if ranking.model {
+            "by words; meaning as soon as articles are embedded".into()
+        } else {
+            "by words only: the language model is not installed (portico model fetch)".into()
+        }),
+    });
     let status = if ok {
         StatusCode::OK
     } else {

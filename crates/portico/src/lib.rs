@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod config;
 pub mod listener;
+pub mod model;
 pub mod server;
 pub mod telemetry;

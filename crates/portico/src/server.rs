@@ -121,7 +121,8 @@ pub fn search_index_error(settings: &Settings, e: portico_search::SearchError) -
     }
 }
 
-/// The standard job handlers, with the mailer the settings describe.
+/// The standard job handlers, with the mailer the settings describe; `kb.embed` when this node will
+/// have the language model (it is present, or it will be fetched at start).
 pub fn standard_registry(settings: &Settings) -> anyhow::Result<JobRegistry> {
     use secrecy::ExposeSecret;
     let mailer = portico_app::mail::Mailer::new(
@@ -130,7 +131,13 @@ pub fn standard_registry(settings: &Settings) -> anyhow::Result<JobRegistry> {
         settings.raw.data_dir.join("mail"),
     )
     .map_err(anyhow::Error::msg)?;
-    Ok(JobRegistry::standard(CleanupPolicy::default(), mailer))
+    let with_model = settings.raw.search.semantic
+        && (crate::model::model_path(settings).exists() || crate::model::should_fetch(settings));
+    Ok(JobRegistry::standard(
+        CleanupPolicy::default(),
+        mailer,
+        with_model,
+    ))
 }
 
 /// `http://` and the listening address, with an any-address (`0.0.0.0`, `::`) shown as `localhost`.
@@ -232,6 +239,19 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     )));
 
     background.push(tokio::spawn(portico_app::search::warm()));
+    {
+        // The language model loads (or is fetched) beside start-up: search ranks by words meanwhile.
+        let app = app.clone();
+        let settings = settings.clone();
+        background.push(tokio::spawn(async move {
+            if let crate::model::ModelState::Loaded(_) =
+                crate::model::prepare(&settings, &app).await
+                && let Err(e) = portico_app::kb::embed::request(&app).await
+            {
+                tracing::warn!(error = %e, "asking for articles to be embedded failed");
+            }
+        }));
+    }
     background.push(tokio::spawn(portico_app::search::run_follower(
         app.clone(),
         shutdown.child_token(),
@@ -383,6 +403,8 @@ pub async fn run_worker_node(
             sign_in: settings.raw.sign_in.policy(),
         },
     );
+    // A worker node with the model embeds articles; the serving nodes pick the vectors up.
+    crate::model::prepare(settings, &app).await;
     let registry = Arc::new(match opts.registry {
         Some(r) => r,
         None => standard_registry(settings)?,

@@ -190,11 +190,28 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         .chars()
         .take(super::MAX_TITLE_CHARS)
         .collect();
-    let locale = item
+    // Language tags as other systems write them ("zh", "zh-Hans", "en_US") are understood; a language
+    // Portico does not serve is refused rather than stored as English.
+    let locale = match item
         .locale
         .as_deref()
-        .map(|l| l.parse::<Locale>().unwrap_or_default())
-        .unwrap_or_default();
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        None => Locale::default(),
+        Some(l) => Locale::from_tag(l).ok_or_else(|| {
+            AppError::Invalid(portico_core::ValidationErrors(vec![
+                portico_core::FieldError::new(
+                    "locale",
+                    "invalid_choice",
+                    format!(
+                        "the language \"{}\" is not one Portico serves (en, zh-CN)",
+                        l.chars().take(35).collect::<String>()
+                    ),
+                ),
+            ]))
+        })?,
+    };
     let existing = match &item.external_id {
         Some(e) => kb::find_article_by_external_id(conn, e).await?,
         None => None,
@@ -266,7 +283,7 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
     let mut tx = app.begin().await?;
     let (id, outcome) = match &existing {
         Some(a) => {
-            let saved = kb::update_article(tx.conn(), a.id, &write, tx.now())
+            let saved = kb::update_article(tx.conn(), a.id, a.version, &write, tx.now())
                 .await?
                 .ok_or(AppError::NotFound)?;
             (saved.id, Outcome::Updated)

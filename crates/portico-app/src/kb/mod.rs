@@ -6,6 +6,7 @@
 
 pub mod demo_files;
 pub mod diff;
+pub mod embed;
 pub mod import;
 pub mod render;
 
@@ -549,6 +550,7 @@ pub async fn create_article(
     })?;
     tx.outbox(ARTICLE, &article.id.to_string(), OutboxOp::Upsert)
         .await?;
+    embed::request_in(app, &mut tx, article.id, article.version).await?;
     tx.commit().await?;
     Ok(article)
 }
@@ -591,13 +593,19 @@ pub async fn update_article(
             .or_else(|| current.review_by.map(format_date)),
         ..Default::default()
     };
+    if let Some(base) = patch.base_version
+        && base != current.version
+    {
+        return Err(edit_conflict(current.version));
+    }
     let c = check_input(app, &input).await?;
     let rendered = render::render(&input.body_markdown);
     let mut tx = app.begin().await?;
     let now = tx.now();
-    let article = kb::update_article(
+    let saved = kb::update_article(
         tx.conn(),
         id,
+        current.version,
         &ArticleWrite {
             slug: &current.slug,
             locale: c.locale.as_str(),
@@ -615,10 +623,17 @@ pub async fn update_article(
         },
         now,
     )
-    .await?
-    .ok_or(AppError::NotFound)?;
+    .await?;
+    let Some(article) = saved else {
+        // Gone, or another save came between reading and writing.
+        return match kb::find_article(tx.conn(), id).await? {
+            Some(a) => Err(edit_conflict(a.version)),
+            None => Err(AppError::NotFound),
+        };
+    };
     tx.outbox(ARTICLE, &article.id.to_string(), OutboxOp::Upsert)
         .await?;
+    embed::request_in(app, &mut tx, article.id, article.version).await?;
     tx.commit().await?;
     Ok(article)
 }
@@ -641,6 +656,19 @@ pub struct ArticlePatch {
     pub visibility: Option<String>,
     /// `YYYY-MM-DD`; an empty string clears the date.
     pub review_by: Option<String>,
+    /// The version this edit was made from: when the article has moved on since, the save is refused
+    /// as a conflict instead of overwriting the other change. `None`: the version read just before
+    /// saving (the fields left out are taken from it).
+    pub base_version: Option<i32>,
+}
+
+fn edit_conflict(now_at: i32) -> AppError {
+    AppError::Conflict {
+        field: "base_version".into(),
+        message: format!(
+            "the article was saved by someone else since this edit began (it is now at version {now_at}); reload it, then apply your changes again"
+        ),
+    }
 }
 
 /// Archives an article (it leaves the help centre and search; its versions stay).
@@ -665,8 +693,9 @@ pub async fn search(
     locale: Locale,
     query: &str,
     limit: usize,
+    ranking: crate::search::semantic::Ranking,
 ) -> Result<SearchResults, AppError> {
-    crate::search::search_kinds(app, viewer, locale, query, limit, &[ARTICLE]).await
+    crate::search::search_kinds(app, viewer, locale, query, limit, &[ARTICLE], ranking).await
 }
 
 fn audience_of(visibility: &str) -> Audience {
@@ -687,6 +716,7 @@ fn doc_of(a: &Article) -> SearchDoc {
         title: a.title.clone(),
         body: a.body_text.clone(),
         url: format!("/kb/articles/{}", a.slug),
+        vectors: Vec::new(),
     }
 }
 
@@ -707,7 +737,26 @@ async fn group_docs(app: &App, key: &str) -> Result<Vec<SearchDoc>, AppError> {
         50,
     )
     .await?;
-    Ok(rows.iter().map(doc_of).collect())
+    with_vectors(app, &rows).await
+}
+
+/// The documents of `articles` with their current vectors, where they have some.
+async fn with_vectors(app: &App, articles: &[Article]) -> Result<Vec<SearchDoc>, AppError> {
+    let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
+    let mut vectors: std::collections::HashMap<i64, Vec<Vec<f32>>> =
+        kb::current_embeddings(app.db().conn(), &ids, crate::search::semantic::MODEL_ID)
+            .await?
+            .into_iter()
+            .map(|e| (e.article_id, e.vectors))
+            .collect();
+    Ok(articles
+        .iter()
+        .map(|a| {
+            let mut d = doc_of(a);
+            d.vectors = vectors.remove(&a.id).unwrap_or_default();
+            d
+        })
+        .collect())
 }
 
 impl SearchSource for ArticleSource {
@@ -740,7 +789,11 @@ impl SearchSource for ArticleSource {
                 let batch = kb::all_articles(app.db().conn(), after, 500).await?;
                 let Some(last) = batch.last() else { break };
                 after = last.id;
-                docs.extend(batch.iter().filter(|a| a.status == "published").map(doc_of));
+                let published: Vec<Article> = batch
+                    .into_iter()
+                    .filter(|a| a.status == "published")
+                    .collect();
+                docs.extend(with_vectors(app, &published).await?);
             }
             Ok(docs)
         })
@@ -918,6 +971,10 @@ pub struct Upkeep {
     pub never_viewed: Vec<(i64, String, String)>,
     /// Published articles past their review date: (id, slug, title, review by).
     pub overdue: Vec<(i64, String, String, String)>,
+    /// How search ranks on this node.
+    pub ranking: crate::search::semantic::Status,
+    /// Published articles with current vectors, and published articles.
+    pub embedded: (i64, i64),
 }
 
 /// The content upkeep lists (agents and administrators).
@@ -935,6 +992,8 @@ pub async fn upkeep(app: &App, viewer: &Viewer) -> Result<Upkeep, AppError> {
             .into_iter()
             .map(|(id, slug, title, at)| (id, slug, title, format_date(at)))
             .collect(),
+        ranking: crate::search::semantic::status(app),
+        embedded: embed::coverage(app).await?,
     })
 }
 

@@ -13,6 +13,7 @@ mod m0005_kb;
 mod m0006_kb_feedback_events;
 mod m0007_kb_review_by;
 mod m0008_kb_files;
+mod m0009_kb_embeddings;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_kb_feedback_events::Migration),
             Box::new(m0007_kb_review_by::Migration),
             Box::new(m0008_kb_files::Migration),
+            Box::new(m0009_kb_embeddings::Migration),
         ]
     }
 }

@@ -7,7 +7,8 @@ use portico_testkit::portico_core::Role;
 use portico_testkit::{DbKind, Fetch, TestApp, both};
 use serde_json::{Value, json};
 
-async fn create(agent: &reqwest::Client, app: &TestApp, body: Value) -> Value {
+/// Creates an article through the API as `agent`; the answer's JSON.
+pub async fn create(agent: &reqwest::Client, app: &TestApp, body: Value) -> Value {
     let r = agent
         .post(app.url("/api/v1/kb/articles"))
         .json(&body)
@@ -297,6 +298,41 @@ async fn import_is_idempotent(kind: DbKind) {
     assert!(
         found(&app, &app.client, "怎么改地址", "faq-17").await,
         "Chinese paraphrase finds it"
+    );
+    // Language tags as other systems write them are understood; a language Portico does not serve
+    // is refused, naming the field, and nothing is written.
+    let short_tag = ImportItem {
+        title: "退款多久到账".into(),
+        body: "一般三到五个工作日。".into(),
+        locale: Some("zh".into()),
+        external_id: Some("faq-18".into()),
+        ..Default::default()
+    };
+    import_item(&app.app, &short_tag).await.unwrap();
+    let a = app
+        .client
+        .get(app.url("/api/v1/kb/articles/faq-18"))
+        .json_of()
+        .await;
+    assert_eq!(a["locale"], "zh-CN");
+    let french = ImportItem {
+        title: "Remboursement".into(),
+        body: "Trois jours.".into(),
+        locale: Some("fr".into()),
+        external_id: Some("faq-19".into()),
+        ..Default::default()
+    };
+    let err = import_item(&app.app, &french)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("locale") || err.contains("fr"), "{err}");
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/kb/articles/faq-19"))
+            .status_of()
+            .await,
+        404
     );
     app.stop().await;
 }
@@ -884,7 +920,88 @@ async fn administrators_manage_topics(kind: DbKind) {
     app.stop().await;
 }
 
+/// Two people edit the same article: the second save, made from the older version, is refused as a
+/// conflict (API 409 naming `base_version`; the editor keeps the text and says what happened), and
+/// nothing the first person saved is lost.
+async fn an_edit_from_an_old_version_is_a_conflict(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let agent = app.client_as(Role::Agent).await;
+    let a = &agent.client;
+    let created = create(
+        a,
+        &app,
+        json!({"title": "Opening hours", "body_markdown": "Weekdays.", "locale": "en", "status": "published"}),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let url = app.url(&format!("/api/v1/kb/articles/{id}"));
+    // Both start from version 1; the first save wins.
+    let first = a
+        .patch(&url)
+        .json(&json!({"body_markdown": "Weekdays 9 to 5.", "base_version": 1}))
+        .json_of()
+        .await;
+    assert_eq!(first["version"], 2);
+    let r = a
+        .patch(&url)
+        .json(&json!({"body_markdown": "Every day.", "base_version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "base_version", "{problem}");
+    let now = a.get(&url).json_of().await;
+    assert_eq!(now["body_markdown"], "Weekdays 9 to 5.");
+    assert_eq!(now["version"], 2);
+    // A malformed base version is a clear 422, never a 500.
+    let r = a
+        .patch(&url)
+        .json(&json!({"title": "x", "base_version": "two"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // The editor form carries the version it was opened on; a stale one keeps the text on the page.
+    let page = a
+        .get(app.url(&format!("/kb/manage/{id}")))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"name="base_version" value="2""#));
+    let stale = a
+        .post(app.url(&format!("/kb/manage/{id}")))
+        .form(&[
+            ("title", "Opening hours"),
+            ("body_markdown", "My late edit."),
+            ("locale", "en"),
+            ("category", ""),
+            ("visibility", "public"),
+            ("status", "published"),
+            ("base_version", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let html = stale.text().await.unwrap();
+    assert!(html.contains("My late edit."));
+    assert!(html.contains("Someone saved this article after you opened it"));
+    // Without a base version (older clients), the save applies to the latest version.
+    let r = a
+        .patch(&url)
+        .json(&json!({"title": "Opening hours of the desk"}))
+        .json_of()
+        .await;
+    assert_eq!(r["version"], 3);
+    assert_eq!(r["body_markdown"], "Weekdays 9 to 5.");
+}
+
 both!(
+    an_edit_from_an_old_version_is_a_conflict,
     administrators_manage_topics,
     images_are_checked_stored_and_served,
     editor_previews_saves_versions_and_restores,

@@ -23,6 +23,7 @@ mod mail;
 mod ops;
 mod pages;
 mod search;
+mod semantic;
 mod storage;
 mod throttle;
 mod tokens;

@@ -415,6 +415,7 @@ async fn every_node_follows_the_outbox(kind: DbKind) {
             portico_testkit::portico_core::Locale::ZhCn,
             "replace card",
             10,
+            Default::default(),
         )
         .await
         .unwrap();

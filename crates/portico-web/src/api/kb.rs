@@ -312,6 +312,9 @@ pub struct ArticleUpdate {
     pub visibility: Option<String>,
     /// `YYYY-MM-DD`; an empty string clears the date.
     pub review_by: Option<String>,
+    /// The `version` this edit starts from. When someone saved since, the answer is 409 (with
+    /// `base_version` named) instead of overwriting their change. Left out: no check.
+    pub base_version: Option<i32>,
 }
 
 /// Save a new version of an article (agents and administrators).
@@ -322,6 +325,7 @@ pub struct ArticleUpdate {
         (status = 200, description = "Saved as a new version", body = ArticleOut),
         (status = 403, description = "Not an agent or administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article moved on since `base_version` (or the slug is taken)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid (named in `errors`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn article_update(
@@ -343,6 +347,7 @@ pub async fn article_update(
             status: req.status,
             visibility: req.visibility,
             review_by: req.review_by,
+            base_version: req.base_version,
         },
     )
     .await?;
@@ -377,6 +382,8 @@ pub struct KbSearchQuery {
     pub locale: Option<String>,
     /// 1 to 100 (default 10).
     pub limit: Option<usize>,
+    /// `best` (default) or `words`, as for `GET /api/v1/search`.
+    pub ranking: Option<String>,
 }
 
 /// A matching article.
@@ -402,7 +409,7 @@ pub struct KbHits {
     params(KbSearchQuery),
     responses(
         (status = 200, description = "Best matches first", body = KbHits),
-        (status = 422, description = "An unknown `locale`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown `locale` or `ranking`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn kb_search(
     State(state): State<WebState>,
@@ -421,7 +428,16 @@ pub async fn kb_search(
             )
         })?,
     };
-    let found = kb::search(&state.app, &viewer, locale, &q.q, q.limit.unwrap_or(10)).await?;
+    let ranking = super::search::ranking_param(q.ranking.as_deref())?;
+    let found = kb::search(
+        &state.app,
+        &viewer,
+        locale,
+        &q.q,
+        q.limit.unwrap_or(10),
+        ranking,
+    )
+    .await?;
     if !q.q.trim().is_empty() {
         let kind = if found.total == 0 {
             "search_zero"

@@ -23,6 +23,25 @@ pub struct SearchParams {
     /// At most this many items (1 to 100, default 20).
     #[param(minimum = 1, maximum = 100, default = 20, nullable = false)]
     pub limit: Option<u32>,
+    /// `best` (default): by words and, where the portal has its language model, by meaning too, so a
+    /// question in other words still finds its answer. `words`: by words only, the fastest, for
+    /// results while typing.
+    #[param(nullable = false)]
+    pub ranking: Option<String>,
+}
+
+/// The `ranking` parameter, or a 422 naming it.
+pub fn ranking_param(
+    value: Option<&str>,
+) -> Result<portico_app::search::semantic::Ranking, ApiError> {
+    portico_app::search::semantic::Ranking::parse(value).ok_or_else(|| {
+        portico_core::ValidationErrors::single(
+            "ranking",
+            "invalid_choice",
+            "ranking must be best or words",
+        )
+        .into()
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,7 +83,7 @@ pub struct SearchResponse {
     responses(
         (status = 200, description = "Matches, best first", body = SearchResponse),
         (status = 400, description = "A parameter is malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` is out of range, or `ranking` unknown", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn search(
     State(state): State<WebState>,
@@ -81,8 +100,10 @@ pub async fn search(
         )
         .into());
     }
+    let ranking = ranking_param(p.ranking.as_deref())?;
     let found =
-        portico_app::search::search(&state.app, &viewer, locale, &p.q, limit as usize).await?;
+        portico_app::search::search(&state.app, &viewer, locale, &p.q, limit as usize, ranking)
+            .await?;
     Ok(Json(SearchResponse {
         items: found
             .hits

@@ -91,6 +91,11 @@ impl PageContext {
         i18n::t1(self.lang, key, name, value)
     }
 
+    /// A message with two arguments.
+    pub fn t2(&self, key: &str, name1: &str, value1: &str, name2: &str, value2: &str) -> String {
+        i18n::t_args(self.lang, key, &[(name1, value1), (name2, value2)])
+    }
+
     pub fn t_count(&self, key: &str, count: usize) -> String {
         i18n::t_count(self.lang, key, count)
     }

@@ -16,6 +16,7 @@ use crate::WebState;
 use crate::error::HtmlError;
 use crate::html::forms::{FormErrors, notice, require_page};
 use crate::html::{PageContext, render};
+use crate::i18n;
 
 pub fn routes() -> axum::Router<WebState> {
     use axum::routing::{get, post};
@@ -91,6 +92,9 @@ pub struct EditorForm {
     /// `YYYY-MM-DD` or empty.
     #[serde(default)]
     pub review_by: String,
+    /// The version the editor was opened on (hidden): a save after someone else's is a conflict.
+    #[serde(default)]
+    pub base_version: Option<i32>,
     /// `preview` shows the rendered article without saving.
     #[serde(default)]
     pub action: String,
@@ -246,6 +250,7 @@ async fn edit_page(
         visibility: a.article.visibility.clone(),
         status: a.article.status.clone(),
         review_by: a.article.review_by.map(kb::format_date).unwrap_or_default(),
+        base_version: Some(a.article.version),
         action: String::new(),
     });
     Ok(EditPage {
@@ -299,9 +304,17 @@ pub async fn edit_submit(
         status: Some(form.status.clone()),
         visibility: Some(form.visibility.clone()),
         review_by: Some(form.review_by.clone()),
+        base_version: form.base_version,
     };
     match kb::update_article(&state.app, &page.viewer, id, &patch).await {
         Ok(_) => Ok(Redirect::to(&format!("/kb/manage/{id}?done=saved")).into_response()),
+        Err(AppError::Conflict { field, .. }) if field == "base_version" => {
+            // Someone saved first: keep this text on the page and say what to do.
+            let errors = FormErrors::general(i18n::t(page.lang, "kb-edit-conflict"));
+            let mut p = edit_page(&state, page, id, Some(form)).await?;
+            p.errors = errors;
+            Ok(render(StatusCode::CONFLICT, &p))
+        }
         Err(e) => {
             let errors = FormErrors::from_app(page.lang, e)?;
             let mut p = edit_page(&state, page, id, Some(form)).await?;

@@ -106,7 +106,15 @@ pub async fn search_show(
 ) -> Result<Response, HtmlError> {
     let q = normalize_query(&query.q);
     let viewer = &page.viewer;
-    let found = portico_app::search::search(&state.app, viewer, page.lang, &q, 20).await?;
+    let found = portico_app::search::search(
+        &state.app,
+        viewer,
+        page.lang,
+        &q,
+        20,
+        portico_app::search::semantic::Ranking::Best,
+    )
+    .await?;
     let total = found.total;
     if !q.is_empty() {
         let kind = if total == 0 { "search_zero" } else { "search" };
