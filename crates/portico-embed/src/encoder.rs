@@ -6,9 +6,11 @@
 //! within each segment.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::kernels::{Linear, Q4_BLOCK_BYTES, Q4Matrix, QActs, QK, dequant_row, matmul};
 use crate::math::{add_layernorm, exp_f32};
+use crate::par::Pool;
 
 /// Below this many attention multiply-adds, heads run on the calling thread.
 const PAR_MIN_ATTN: usize = 1 << 19;
@@ -79,11 +81,11 @@ pub(crate) fn forward(
                 continue;
             };
             let id = batch.ids.get(t).copied().unwrap_or(0) as usize;
-            let start = w.word.bytes.start + id * row_bytes;
-            if id < w.word.rows
-                && let Some(src) = data.get(start..start + row_bytes)
-            {
-                dequant_row(src, row);
+            if id < w.word.rows {
+                let start = w.word.bytes.start + id * row_bytes;
+                if let Some(src) = data.get(start..start + row_bytes) {
+                    dequant_row(src, row);
+                }
             }
             let pp = w.pos.get(p * h..(p + 1) * h).unwrap_or(&[]);
             for ((r, &pv), &tv) in row.iter_mut().zip(pp).zip(&w.type0) {
@@ -93,31 +95,30 @@ pub(crate) fn forward(
     }
     add_layernorm(&mut x, None, &w.eln_w, &w.eln_b, cfg.eps);
 
-    let mut acts = QActs::default();
-    let mut qkv = vec![0f32; t_n * 3 * h];
-    let mut ctx = vec![0f32; t_n * h];
-    let mut tmp = vec![0f32; t_n * h];
-    let mut mid = vec![0f32; t_n * cfg.ff];
-    for ly in &w.layers {
-        acts.quantize(&x, h);
-        matmul(
-            data,
-            &[&ly.q, &ly.k, &ly.v],
-            &acts,
-            &mut qkv,
-            false,
-            threads,
-        );
-        attention(&qkv, cfg, &batch.segs, &mut ctx, threads);
-        acts.quantize(&ctx, h);
-        matmul(data, &[&ly.ao], &acts, &mut tmp, false, threads);
-        add_layernorm(&mut x, Some(&tmp), &ly.aln_w, &ly.aln_b, cfg.eps);
-        acts.quantize(&x, h);
-        matmul(data, &[&ly.fi], &acts, &mut mid, true, threads);
-        acts.quantize(&mid, cfg.ff);
-        matmul(data, &[&ly.fo], &acts, &mut tmp, false, threads);
-        add_layernorm(&mut x, Some(&tmp), &ly.oln_w, &ly.oln_b, cfg.eps);
-    }
+    let segs: &[Range<usize>] = &batch.segs;
+    let x = crate::par::scoped(threads, |pool| {
+        let mut qkv = vec![0f32; t_n * 3 * h];
+        let mut ctx = vec![0f32; t_n * h];
+        let mut tmp = vec![0f32; t_n * h];
+        let mut mid = vec![0f32; t_n * cfg.ff];
+        for ly in &w.layers {
+            let acts = Arc::new(QActs::new(&x, h));
+            matmul(pool, data, &[&ly.q, &ly.k, &ly.v], &acts, &mut qkv, false);
+            let shared = Arc::new(std::mem::take(&mut qkv));
+            attention(pool, &shared, *cfg, segs, &mut ctx);
+            // get the buffer back (a helper may still hold the job briefly)
+            qkv = Arc::try_unwrap(shared).unwrap_or_else(|s| vec![0f32; s.len()]);
+            let acts = Arc::new(QActs::new(&ctx, h));
+            matmul(pool, data, &[&ly.ao], &acts, &mut tmp, false);
+            add_layernorm(&mut x, Some(&tmp), &ly.aln_w, &ly.aln_b, cfg.eps);
+            let acts = Arc::new(QActs::new(&x, h));
+            matmul(pool, data, &[&ly.fi], &acts, &mut mid, true);
+            let acts = Arc::new(QActs::new(&mid, cfg.ff));
+            matmul(pool, data, &[&ly.fo], &acts, &mut tmp, false);
+            add_layernorm(&mut x, Some(&tmp), &ly.oln_w, &ly.oln_b, cfg.eps);
+        }
+        x
+    });
 
     // mean pooling per segment
     let mut out = vec![0f32; batch.segs.len() * h];
@@ -141,7 +142,13 @@ pub(crate) fn forward(
 
 /// Scaled dot-product attention within each segment; `qkv` rows are
 /// `[q | k | v]`, `ctx` rows get the concatenated heads.
-fn attention(qkv: &[f32], cfg: &Config, segs: &[Range<usize>], ctx: &mut [f32], threads: usize) {
+fn attention<'env>(
+    pool: &Pool<'env>,
+    qkv: &Arc<Vec<f32>>,
+    cfg: Config,
+    segs: &'env [Range<usize>],
+    ctx: &mut [f32],
+) {
     let h = cfg.h;
     let nh = cfg.nh;
     let hd = h / nh;
@@ -150,22 +157,18 @@ fn attention(qkv: &[f32], cfg: &Config, segs: &[Range<usize>], ctx: &mut [f32], 
         .map(|s| s.len() * s.len())
         .sum::<usize>()
         .saturating_mul(2 * h);
-    let nt = if work < PAR_MIN_ATTN {
-        1
-    } else {
-        threads.clamp(1, nh)
-    };
-    if nt <= 1 {
+    if !pool.parallel() || work < PAR_MIN_ATTN {
         for head in 0..nh {
-            attend_head(qkv, cfg, segs, head, ctx, h, head * hd);
+            attend_head(qkv, &cfg, segs, head, ctx, h, head * hd);
         }
         return;
     }
     let t_n = ctx.len() / h;
     // one work item per head, each filling `[t_n][hd]`
-    let parts = crate::par::par_map(nh, nt, |head| {
+    let job_qkv = Arc::clone(qkv);
+    let parts = pool.map(nh, move |head| {
         let mut buf = vec![0f32; t_n * hd];
-        attend_head(qkv, cfg, segs, head, &mut buf, hd, 0);
+        attend_head(&job_qkv, &cfg, segs, head, &mut buf, hd, 0);
         buf
     });
     for (head, buf) in parts.iter().enumerate() {
@@ -179,7 +182,9 @@ fn attention(qkv: &[f32], cfg: &Config, segs: &[Range<usize>], ctx: &mut [f32], 
 }
 
 /// Keys per packed tile in the score computation.
-const KT: usize = 8;
+const KT: usize = 32;
+/// Lanes of the softmax max / sum reductions.
+const SL: usize = 8;
 
 /// One head over all segments; writes `hd` values per token at
 /// `out[t * stride + col ..]`.
@@ -229,10 +234,10 @@ fn attend_head(
                 *dst = acc;
             }
             let p = &mut prob[..l];
-            let mut mx = [-1e30f32; KT];
-            let (p8, p_rest) = p.as_chunks_mut::<KT>();
+            let mut mx = [-1e30f32; SL];
+            let (p8, p_rest) = p.as_chunks_mut::<SL>();
             for c in p8.iter_mut() {
-                for k in 0..KT {
+                for k in 0..SL {
                     c[k] *= scale;
                     mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
                 }
@@ -242,10 +247,10 @@ fn attend_head(
                 mx[0] = if *v > mx[0] { *v } else { mx[0] };
             }
             let mx = mx.iter().fold(-1e30f32, |m, &v| if v > m { v } else { m });
-            let mut sums = [0f32; KT];
-            let (p8, p_rest) = p.as_chunks_mut::<KT>();
+            let mut sums = [0f32; SL];
+            let (p8, p_rest) = p.as_chunks_mut::<SL>();
             for c in p8.iter_mut() {
-                for k in 0..KT {
+                for k in 0..SL {
                     c[k] = exp_f32(c[k] - mx);
                     sums[k] += c[k];
                 }

@@ -10,14 +10,16 @@
 //! x86_64 (and wider instructions when more target features are enabled).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::math::{f16_to_f32, gelu};
+use crate::par::Pool;
 
 /// Values per quantisation block.
 pub(crate) const QK: usize = 32;
 /// Bytes per Q4_0 block: f16 scale + 16 bytes of nibbles.
 pub(crate) const Q4_BLOCK_BYTES: usize = 18;
-/// Weight rows expanded together and reused across all tokens.
+/// Weight rows per group: a group (in L1) passes over a tile of tokens.
 const RO: usize = 8;
 /// Below this many multiply-adds a matrix product runs on the calling thread.
 const PAR_MIN_MACS: usize = 1 << 22;
@@ -94,6 +96,13 @@ pub(crate) struct QActs {
 }
 
 impl QActs {
+    /// Quantised copy of `x` (rows of `nin` values).
+    pub(crate) fn new(x: &[f32], nin: usize) -> QActs {
+        let mut a = QActs::default();
+        a.quantize(x, nin);
+        a
+    }
+
     /// Quantises `x` (`tokens` rows of `nin` values, `nin % 32 == 0`) the way
     /// the reference does: scale `amax / 127`, round half to even, clamp.
     pub(crate) fn quantize(&mut self, x: &[f32], nin: usize) {
@@ -108,13 +117,15 @@ impl QActs {
         let (xs, _) = x.as_chunks::<QK>();
         let (qs, _) = self.q.as_chunks_mut::<VPB>();
         for ((xb, qb), d) in xs.iter().zip(qs).zip(self.d.iter_mut()) {
-            let mut amax = 0f32;
-            for &v in xb {
-                let a = v.abs();
-                if a > amax {
-                    amax = a;
+            // max |x| (8 lanes so that it vectorises; max is order-free)
+            let mut m = [0f32; 8];
+            for c in xb.as_chunks::<8>().0 {
+                for k in 0..8 {
+                    let a = c[k].abs();
+                    m[k] = if a > m[k] { a } else { m[k] };
                 }
             }
+            let amax = m.iter().fold(0f32, |acc, &v| if v > acc { v } else { acc });
             let dd = amax / 127.0;
             let id = if dd > 0.0 { 1.0 / dd } else { 0.0 };
             for c in 0..VPB {
@@ -130,8 +141,6 @@ impl QActs {
 
 #[inline(always)]
 fn dot32(w: &[I16x8; VPB], a: &[I16x8; VPB]) -> i32 {
-    // by-value copies carry the 16-byte alignment to the loads
-    let (w, a) = (*w, *a);
     // |w| <= 8, |a| <= 128: no overflow; wrapping ops keep the loop free of
     // overflow checks in debug builds
     let mut s = 0i32;
@@ -170,6 +179,55 @@ fn dot_row(w: &[I16x8], dw: &[f32], a: &[I16x8], da: &[f32]) -> f32 {
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
+/// One group of expanded rows over one tile of tokens:
+/// `out[t * width + col + k] = bias[k] + row_k . token_t`.
+///
+/// Not inlined on purpose: as a function parameter, `&[I16x8]` tells LLVM
+/// the data is 16-byte aligned, so one operand of every `pmaddwd` is read
+/// straight from memory.
+#[inline(never)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a flat kernel signature keeps the alignment facts"
+)]
+fn tile(
+    w: &[I16x8],
+    dw: &[f32],
+    bias: &[f32],
+    a: &[I16x8],
+    da: &[f32],
+    out: &mut [f32],
+    width: usize,
+    col: usize,
+) {
+    let ro = bias.len();
+    if ro == 0 || width == 0 {
+        return;
+    }
+    let nv = w.len() / ro;
+    let nb = dw.len() / ro;
+    if nv == 0 || nb == 0 {
+        return;
+    }
+    for ((at, dat), orow) in a
+        .chunks_exact(nv)
+        .zip(da.chunks_exact(nb))
+        .zip(out.chunks_exact_mut(width))
+    {
+        let Some(dst) = orow.get_mut(col..col + ro) else {
+            continue;
+        };
+        for (((y, wr), dwr), &b) in dst
+            .iter_mut()
+            .zip(w.chunks_exact(nv))
+            .zip(dw.chunks_exact(nb))
+            .zip(bias)
+        {
+            *y = b + dot_row(wr, dwr, at, dat);
+        }
+    }
+}
+
 /// Weight rows expanded at once (the expanded chunk stays in L2).
 const ROW_CHUNK: usize = 32;
 /// Tokens per tile: a tile's activations stay in L2 while every row group
@@ -200,28 +258,37 @@ fn compute_rows(
         for (k, r) in (c0..c1).enumerate() {
             let we = &mut wexp[k * nv..(k + 1) * nv];
             let dd = &mut dws[k * nb..(k + 1) * nb];
-            bias[k] = 0.0;
-            we.fill(I16x8::default());
-            dd.fill(0.0);
-            // Locate the linear layer holding global row r.
+            // the linear layer holding global row r, and the row within it
             let mut local = r;
+            let mut found = None;
             for lin in lins {
                 if local < lin.w.rows {
-                    if lin.w.cols != nin {
-                        break;
-                    }
-                    let row_bytes = nb * Q4_BLOCK_BYTES;
-                    let start = lin.w.bytes.start + local * row_bytes;
-                    if let Some(src) = data.get(start..start + row_bytes) {
-                        expand_row(src, we);
-                    }
-                    if let Some(sc) = lin.w.scales.get(local * nb..(local + 1) * nb) {
-                        dd.copy_from_slice(sc);
-                    }
-                    bias[k] = lin.b.get(local).copied().unwrap_or(0.0);
+                    found = Some(lin);
                     break;
                 }
                 local -= lin.w.rows;
+            }
+            let row_bytes = nb * Q4_BLOCK_BYTES;
+            let src = found.filter(|lin| lin.w.cols == nin).and_then(|lin| {
+                let start = lin.w.bytes.start + local * row_bytes;
+                Some((
+                    data.get(start..start + row_bytes)?,
+                    lin.w.scales.get(local * nb..(local + 1) * nb)?,
+                    lin.b.get(local).copied().unwrap_or(0.0),
+                ))
+            });
+            match src {
+                Some((blocks, scales, b)) => {
+                    expand_row(blocks, we);
+                    dd.copy_from_slice(scales);
+                    bias[k] = b;
+                }
+                // unreachable for a validated model: a zero row
+                None => {
+                    we.fill(I16x8::default());
+                    dd.fill(0.0);
+                    bias[k] = 0.0;
+                }
             }
         }
         let mut t0 = 0;
@@ -230,20 +297,17 @@ fn compute_rows(
             let mut g0 = c0;
             while g0 < c1 {
                 let g1 = (g0 + RO).min(c1);
-                for t in t0..t1 {
-                    let a = &acts.q[t * nv..(t + 1) * nv];
-                    let da = &acts.d[t * nb..(t + 1) * nb];
-                    let Some(dst) =
-                        out.get_mut(t * width + g0 - rows.start..t * width + g1 - rows.start)
-                    else {
-                        continue;
-                    };
-                    for (r, y) in (g0 - c0..g1 - c0).zip(dst.iter_mut()) {
-                        let w = &wexp[r * nv..(r + 1) * nv];
-                        let dw = &dws[r * nb..(r + 1) * nb];
-                        *y = bias[r] + dot_row(w, dw, a, da);
-                    }
-                }
+                let (k0, k1) = (g0 - c0, g1 - c0);
+                tile(
+                    &wexp[k0 * nv..k1 * nv],
+                    &dws[k0 * nb..k1 * nb],
+                    &bias[k0..k1],
+                    &acts.q[t0 * nv..t1 * nv],
+                    &acts.d[t0 * nb..t1 * nb],
+                    out.get_mut(t0 * width..t1 * width).unwrap_or_default(),
+                    width,
+                    g0 - rows.start,
+                );
                 g0 = g1;
             }
             t0 = t1;
@@ -259,29 +323,31 @@ fn compute_rows(
 
 /// `out[t][r] = act(b[r] + sum_i W[r][i] x[t][i])` where `W` is the row-wise
 /// concatenation of `lins` (all with `cols == acts.nin`) and `out` is
-/// `[acts.tokens][total rows]`. Runs on up to `threads` threads, split over
+/// `[acts.tokens][total rows]`. Runs on the pool's threads, split over
 /// output rows.
-pub(crate) fn matmul(
-    data: &[u8],
-    lins: &[&Linear],
-    acts: &QActs,
+pub(crate) fn matmul<'env>(
+    pool: &Pool<'env>,
+    data: &'env [u8],
+    lins: &[&'env Linear],
+    acts: &Arc<QActs>,
     out: &mut [f32],
     apply_gelu: bool,
-    threads: usize,
 ) {
     let nout: usize = lins.iter().map(|l| l.w.rows).sum();
     let tokens = acts.tokens;
     let macs = tokens.saturating_mul(nout).saturating_mul(acts.nin);
-    if threads <= 1 || macs < PAR_MIN_MACS {
+    if !pool.parallel() || macs < PAR_MIN_MACS {
         compute_rows(data, lins, acts, 0..nout, out, apply_gelu);
         return;
     }
     let step = ROW_CHUNK;
     let items = nout.div_ceil(step);
-    let parts = crate::par::par_map(items, threads, |i| {
+    let job_lins: Vec<&'env Linear> = lins.to_vec();
+    let job_acts = Arc::clone(acts);
+    let parts = pool.map(items, move |i| {
         let rows = (i * step).min(nout)..((i + 1) * step).min(nout);
         let mut buf = vec![0f32; tokens * rows.len()];
-        compute_rows(data, lins, acts, rows, &mut buf, apply_gelu);
+        compute_rows(data, &job_lins, &job_acts, rows, &mut buf, apply_gelu);
         buf
     });
     for (i, buf) in parts.iter().enumerate() {
@@ -439,9 +505,12 @@ mod tests {
         for (r, row) in wf.chunks_exact_mut(cols).enumerate() {
             dequant_row(&data[r * 36..(r + 1) * 36], row);
         }
+        let acts = Arc::new(acts);
         for threads in [1, 2, 3] {
             let mut out = vec![0f32; 3 * rows];
-            matmul(&data, &[&lin], &acts, &mut out, false, threads);
+            crate::par::scoped(threads, |pool| {
+                matmul(pool, &data, &[&lin], &acts, &mut out, false)
+            });
             for t in 0..3 {
                 for r in 0..rows {
                     let mut want = f64::from(bias[r]);
@@ -477,9 +546,12 @@ mod tests {
         acts.quantize(&x, cols);
         let mut serial = vec![0f32; tokens * 2 * rows];
         compute_rows(&data, &[&lin, &lin], &acts, 0..2 * rows, &mut serial, true);
+        let acts = Arc::new(acts);
         for threads in [2, 3, 4] {
             let mut par = vec![0f32; tokens * 2 * rows];
-            matmul(&data, &[&lin, &lin], &acts, &mut par, true, threads);
+            crate::par::scoped(threads, |pool| {
+                matmul(pool, &data, &[&lin, &lin], &acts, &mut par, true)
+            });
             assert_eq!(serial, par, "threads = {threads}");
         }
     }

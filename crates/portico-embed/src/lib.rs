@@ -41,8 +41,9 @@ pub const MODEL_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc67394
 pub const MODEL_FILE: &str = "e5-small-q4.bin";
 
 /// Most tokens run through the encoder in one pass (several windows or texts
-/// are batched up to this); bounds the activation memory to about 40 MB.
-const TOKENS_PER_PASS: usize = 2048;
+/// are batched up to this); bounds the working memory of a call to about
+/// 30 MB.
+const TOKENS_PER_PASS: usize = 1024;
 
 /// Which side of a retrieval pair a text is; selects the e5 prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
