@@ -1,6 +1,7 @@
 //! Use cases. Both edges (HTML and JSON) call these functions; they authorise, validate, run the
 //! transaction and enqueue the jobs a change causes. Nothing here knows about HTTP.
 
+pub mod analytics;
 pub mod audit;
 pub mod demo;
 pub mod error;

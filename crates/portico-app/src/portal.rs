@@ -173,8 +173,12 @@ impl SearchSource for TaskSource {
         })
     }
 
-    fn all<'a>(&'a self, app: &'a App) -> SourceFuture<'a, Vec<SearchDoc>> {
-        Box::pin(task_docs(app))
+    fn all<'a>(
+        &'a self,
+        app: &'a App,
+        out: &'a crate::search::source::DocSink,
+    ) -> SourceFuture<'a, usize> {
+        Box::pin(async move { crate::search::source::send(out, task_docs(app).await?).await })
     }
 }
 

@@ -235,12 +235,13 @@ async fn load_change(app: &App, entity: &str, entity_id: &str) -> Result<Option<
 }
 
 /// Every document of every source, for a rebuild.
-async fn all_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
-    let mut docs = Vec::new();
+/// Sends every source's documents to `out`, in batches; how many.
+async fn all_docs(app: &App, out: &source::DocSink) -> Result<usize, AppError> {
+    let mut sent = 0;
     for source in SEARCH_SOURCES {
-        docs.extend(source.all(app).await?);
+        sent += source.all(app, out).await?;
     }
-    Ok(docs)
+    Ok(sent)
 }
 
 async fn generation(conn: &impl ConnectionTrait) -> Result<i64, AppError> {
@@ -293,11 +294,34 @@ async fn rebuild_locked(
         None => outbox::max_outbox_id(conn).await?,
         Some(cutoff) => outbox::max_outbox_id_before(conn, cutoff).await?,
     };
-    let docs = all_docs(app).await?;
     let index = s.index.clone();
     let state = FollowState::new(settled, generation, now.0);
-    let count = docs.len();
-    blocking(move || index.rebuild(docs, state)).await?;
+    // The index takes documents while they are read, a few batches ahead at most; a failed read ends
+    // the stream with an error, and the rebuild changes nothing.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SearchDoc>>(2);
+    let (fail_tx, fail_rx) = std::sync::mpsc::channel::<String>();
+    let build = tokio::task::spawn_blocking(move || {
+        let mut failed = Some(fail_rx);
+        let docs = std::iter::from_fn(move || match rx.blocking_recv() {
+            Some(batch) => Some(batch.into_iter().map(Ok).collect::<Vec<_>>()),
+            None => failed
+                .take()
+                .and_then(|f| f.try_recv().ok())
+                .map(|e| vec![Err(e)]),
+        })
+        .flatten();
+        index.rebuild_from(docs, state)
+    });
+    let fed = all_docs(app, &tx).await;
+    if let Err(e) = &fed {
+        let _ = fail_tx.send(e.to_string());
+    }
+    drop(tx);
+    build
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let count = fed?;
     pending.clear();
     tracing::info!(documents = count, settled, "search index rebuilt");
     Ok(Step {

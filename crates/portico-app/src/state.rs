@@ -31,6 +31,8 @@ struct Inner {
     job_wakeup: Notify,
     portal_cache: crate::portal::SettingsCache,
     search: Option<crate::search::SearchState>,
+    /// Events waiting to be written to the event log.
+    events: crate::analytics::EventQueue,
     /// The language model for ranking by meaning, once loaded (never on nodes without it).
     embedder: std::sync::OnceLock<Arc<crate::search::semantic::Embedder>>,
 }
@@ -71,6 +73,7 @@ impl App {
                 portal_cache: Default::default(),
                 search,
                 embedder: std::sync::OnceLock::new(),
+                events: Default::default(),
             }),
         }
     }
@@ -78,6 +81,11 @@ impl App {
     /// This node's search index and follower state, if it has one.
     pub fn search_state(&self) -> Option<&crate::search::SearchState> {
         self.inner.search.as_ref()
+    }
+
+    /// This node's queue of visitor events.
+    pub fn events(&self) -> &crate::analytics::EventQueue {
+        &self.inner.events
     }
 
     /// The language model, when this node has loaded one.

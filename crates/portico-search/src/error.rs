@@ -14,6 +14,8 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("search index state: {0}")]
     Payload(String),
+    #[error("the documents for a rebuild could not be read: {0}")]
+    Source(String),
 }
 
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;

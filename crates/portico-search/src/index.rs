@@ -33,6 +33,11 @@ const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 /// letters or 60 Chinese characters).
 const SNIPPET_BYTES: usize = 180;
 
+/// How much of a body the excerpt under a hit is chosen from, in bytes: a window around the first
+/// place a query word appears as written (analysing a whole long article for every hit would cost more
+/// than the search itself).
+const SNIPPET_WINDOW_BYTES: usize = 1_536;
+
 /// Longest title highlighted, in bytes (titles are short; a longer one is shown without highlights).
 const MAX_TITLE_BYTES: usize = 1_000;
 
@@ -278,6 +283,41 @@ fn start_of(text: &str, max: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+/// The part of `body` the excerpt is chosen from: `SNIPPET_WINDOW_BYTES` starting a little before the
+/// first place one of `words` (analysed forms, so a stem like "configur" still matches "configure")
+/// appears, ignoring case; the start of the body when none does. Returns the window's byte offset.
+fn snippet_window<'b>(body: &'b str, words: &BTreeSet<&str>) -> (usize, &'b str) {
+    if body.len() <= SNIPPET_WINDOW_BYTES {
+        return (0, body);
+    }
+    let lower = body.to_lowercase();
+    // Lower-casing can change byte lengths (rarely); positions are only trusted when it did not.
+    let first = if lower.len() == body.len() {
+        words
+            .iter()
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| lower.find(*w))
+            .min()
+    } else {
+        None
+    };
+    let Some(at) = first else {
+        return (0, &body[..floor_boundary(body, SNIPPET_WINDOW_BYTES)]);
+    };
+    let start = floor_boundary(body, at.saturating_sub(SNIPPET_BYTES / 2));
+    let end = floor_boundary(body, (start + SNIPPET_WINDOW_BYTES).min(body.len()));
+    (start, &body[start..end])
+}
+
+/// The largest character boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 fn reference(entity: &str, entity_id: &str) -> String {
@@ -632,11 +672,22 @@ impl SearchIndex {
         docs: impl IntoIterator<Item = SearchDoc>,
         state: FollowState,
     ) -> Result<()> {
+        self.rebuild_from(docs.into_iter().map(Ok), state)
+    }
+
+    /// [`SearchIndex::rebuild`] from documents that arrive as they are read (so a large rebuild never
+    /// holds them all at once); an `Err` item abandons the rebuild and changes nothing.
+    pub fn rebuild_from(
+        &self,
+        docs: impl IntoIterator<Item = std::result::Result<SearchDoc, String>>,
+        state: FollowState,
+    ) -> Result<()> {
         let mut w = self.writer();
         let mut table = DenseTable::default();
         let res = (|| {
             w.delete_all_documents()?;
             for d in docs {
+                let d = d.map_err(SearchError::Source)?;
                 w.add_document(self.to_doc(&d))?;
                 Self::add_vectors(&mut table, d);
             }
@@ -657,7 +708,7 @@ impl SearchIndex {
         &self,
         d: &TantivyDocument,
         score: f32,
-        snippet: Option<tantivy::snippet::Snippet>,
+        snippet: Option<(tantivy::snippet::Snippet, usize)>,
         title: Option<tantivy::snippet::Snippet>,
     ) -> Hit {
         let f = self.fields;
@@ -667,10 +718,12 @@ impl SearchIndex {
                 .unwrap_or_default()
                 .to_string()
         };
-        let (snippet, highlights) = match snippet.filter(|s| !s.is_empty()) {
-            Some(s) => {
+        // The snippet was chosen from a window of the body starting at byte `at`.
+        let (snippet, highlights) = match snippet.filter(|(s, _)| !s.is_empty()) {
+            Some((s, at)) => {
                 let body = text(f.body);
-                let fragment = with_closing_punctuation(&body, s.fragment_range());
+                let range = s.fragment_range();
+                let fragment = with_closing_punctuation(&body, range.start + at..range.end + at);
                 let ranges = clean_ranges(&fragment, s.highlighted());
                 (fragment, ranges)
             }
@@ -724,6 +777,9 @@ impl SearchIndex {
             });
         }
         let distinct: BTreeSet<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
+        // One searcher for the whole query: the words' frequencies below and the search itself see the
+        // same commit.
+        let searcher = self.reader.searcher();
         let mut per_word: Vec<Box<dyn Query>> = Vec::new();
         for word in &distinct {
             let title: Box<dyn Query> = Box::new(BoostQuery::new(
@@ -740,8 +796,18 @@ impl SearchIndex {
             let mut clauses = vec![(Occur::Should, title), (Occur::Should, body)];
             // Typo tolerance for words in Latin letters ("pasword" finds "password"): one edit for
             // words of 4 to 7 letters, two from 8, scored well below an exact match.
+            // Only a word the index does not hold is looked up with edits: walking the dictionary
+            // for near words is the dearest part of a query, and a word that exists is spelt right.
             let letters = word.chars().count();
-            if letters >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+            let known = || -> Result<bool> {
+                for field in [f.title, f.body] {
+                    if searcher.doc_freq(&Term::from_field_text(field, word))? > 0 {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            };
+            if letters >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) && !known()? {
                 let distance = if letters >= 8 { 2 } else { 1 };
                 for (field, boost) in [(f.title, 0.6), (f.body, 0.2)] {
                     clauses.push((
@@ -788,7 +854,6 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(scoring);
 
-        let searcher = self.reader.searcher();
         let offset = q.offset.min(MAX_OFFSET);
         let semantic = q
             .semantic
@@ -923,9 +988,16 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(chosen.len());
         for (score, addr) in chosen {
             let d: TantivyDocument = searcher.doc(addr)?;
-            let snip = snippets.snippet_from_doc(&d);
+            // The excerpt comes from the start of long bodies only: analysing a whole long article
+            // for each hit would cost more than the search itself.
+            let body = d
+                .get_first(f.body)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let (at, window) = snippet_window(body, &distinct);
+            let snip = snippets.snippet(window);
             let title = titles.snippet_from_doc(&d);
-            hits.push(self.hit(&d, score, Some(snip), Some(title)));
+            hits.push(self.hit(&d, score, Some((snip, at)), Some(title)));
         }
         Ok(SearchResults { hits, total })
     }

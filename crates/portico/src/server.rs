@@ -239,13 +239,18 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
     )));
 
     background.push(tokio::spawn(portico_app::search::warm()));
+    background.push(tokio::spawn(portico_app::analytics::run_writer(
+        app.clone(),
+        shutdown.child_token(),
+    )));
     {
         // The language model loads (or is fetched) beside start-up: search ranks by words meanwhile.
         let app = app.clone();
         let settings = settings.clone();
+        let stop = shutdown.child_token();
         background.push(tokio::spawn(async move {
             if let crate::model::ModelState::Loaded(_) =
-                crate::model::prepare(&settings, &app).await
+                crate::model::prepare(&settings, &app, &stop).await
                 && let Err(e) = portico_app::kb::embed::request(&app).await
             {
                 tracing::warn!(error = %e, "asking for articles to be embedded failed");
@@ -404,7 +409,7 @@ pub async fn run_worker_node(
         },
     );
     // A worker node with the model embeds articles; the serving nodes pick the vectors up.
-    crate::model::prepare(settings, &app).await;
+    crate::model::prepare(settings, &app, &shutdown).await;
     let registry = Arc::new(match opts.registry {
         Some(r) => r,
         None => standard_registry(settings)?,

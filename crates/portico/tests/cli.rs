@@ -427,6 +427,8 @@ fn serve_demo_then_sigterm_stops_cleanly() {
             .arg(dir.path())
             .env("PORTICO_LOG_LEVEL", "info")
             .env("PORTICO_LOG_FORMAT", format)
+            // Hermetic: the model download --demo starts is tested apart (it stops with the node).
+            .env("PORTICO_SEARCH__FETCH_MODEL", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

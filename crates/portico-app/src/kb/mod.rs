@@ -170,6 +170,7 @@ pub async fn articles(
             category_id,
             locale: locale.map(|l| l.as_str()),
             translation_key: None,
+            titles_only: false,
         },
         before,
         limit.clamp(1, 100),
@@ -224,6 +225,7 @@ pub async fn article(
             statuses: &["published"],
             visibilities: listed(viewer),
             translation_key: Some(&article.translation_key),
+            titles_only: true,
             ..Default::default()
         },
         None,
@@ -244,6 +246,7 @@ pub async fn article(
                 category_id: Some(cid),
                 locale: Some(&article.locale),
                 translation_key: None,
+                titles_only: true,
             },
             None,
             6,
@@ -256,7 +259,7 @@ pub async fn article(
         .collect(),
         None => Vec::new(),
     };
-    let toc = render::render(&article.body_markdown).toc;
+    let toc = render::toc(&article.body_markdown);
     Ok(ArticlePage {
         article,
         category,
@@ -638,11 +641,15 @@ pub async fn update_article(
     Ok(article)
 }
 
-/// The id of the article with this slug.
-pub async fn article_id_by_slug(app: &App, slug: &str) -> Result<Option<i64>, AppError> {
-    Ok(kb::find_article_by_slug(app.db().conn(), slug)
+/// The ids of the articles with these slugs (one query for a page of search results).
+pub async fn article_ids_by_slugs(
+    app: &App,
+    slugs: &[String],
+) -> Result<std::collections::HashMap<String, i64>, AppError> {
+    Ok(kb::ids_by_slugs(app.db().conn(), slugs)
         .await?
-        .map(|a| a.id))
+        .into_iter()
+        .collect())
 }
 
 /// Changes to an article.
@@ -781,9 +788,13 @@ impl SearchSource for ArticleSource {
         })
     }
 
-    fn all<'a>(&'a self, app: &'a App) -> SourceFuture<'a, Vec<SearchDoc>> {
+    fn all<'a>(
+        &'a self,
+        app: &'a App,
+        out: &'a crate::search::source::DocSink,
+    ) -> SourceFuture<'a, usize> {
         Box::pin(async move {
-            let mut docs = Vec::new();
+            let mut sent = 0;
             let mut after = 0;
             loop {
                 let batch = kb::all_articles(app.db().conn(), after, 500).await?;
@@ -793,9 +804,10 @@ impl SearchSource for ArticleSource {
                     .into_iter()
                     .filter(|a| a.status == "published")
                     .collect();
-                docs.extend(with_vectors(app, &published).await?);
+                sent +=
+                    crate::search::source::send(out, with_vectors(app, &published).await?).await?;
             }
-            Ok(docs)
+            Ok(sent)
         })
     }
 }
@@ -883,17 +895,17 @@ pub async fn record_event(
     results: Option<usize>,
 ) {
     let query: Option<String> = query.map(|q| crate::portal::normalize_query(q).to_lowercase());
-    let e = portico_storage::events::NewEvent {
-        kind,
-        subject,
-        query: query.as_deref().filter(|q| !q.is_empty()),
-        results: results.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
-        visitor,
-        user_id: viewer.user_id(),
-    };
-    if let Err(err) = portico_storage::events::record(app.db().conn(), &e, app.now()).await {
-        tracing::warn!(error = %err, kind, "could not record an event");
-    }
+    app.events().record(
+        crate::analytics::Event {
+            kind,
+            subject,
+            query: query.as_deref().filter(|q| !q.is_empty()),
+            results: results.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            visitor,
+            user_id: viewer.user_id(),
+        },
+        app.now(),
+    );
 }
 
 /// Every article for the people who write them (agents and administrators), newest first, optionally

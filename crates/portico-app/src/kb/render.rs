@@ -39,10 +39,9 @@ pub fn anchor(text: &str) -> String {
     }
 }
 
-/// Renders Markdown.
-pub fn render(markdown: &str) -> Rendered {
-    // First pass: the text of every heading, to give each a unique anchor.
-    let mut headings: Vec<(HeadingLevel, String)> = Vec::new();
+/// The headings of `markdown` with their unique anchors: (level, anchor, text) for every heading.
+fn headings(markdown: &str) -> Vec<(HeadingLevel, String, String)> {
+    let mut found: Vec<(HeadingLevel, String)> = Vec::new();
     let mut current: Option<(HeadingLevel, String)> = None;
     for ev in Parser::new_ext(markdown, options()) {
         match ev {
@@ -54,34 +53,51 @@ pub fn render(markdown: &str) -> Rendered {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(h) = current.take() {
-                    headings.push(h);
+                    found.push(h);
                 }
             }
             _ => {}
         }
     }
     let mut used: HashMap<String, usize> = HashMap::new();
-    let anchors: Vec<String> = headings
-        .iter()
-        .map(|(_, t)| {
-            let base = anchor(t);
+    found
+        .into_iter()
+        .map(|(level, t)| {
+            let base = anchor(&t);
             let n = used.entry(base.clone()).or_insert(0);
             *n += 1;
-            if *n == 1 { base } else { format!("{base}-{n}") }
+            let a = if *n == 1 { base } else { format!("{base}-{n}") };
+            (level, a, t)
         })
-        .collect();
-    let toc = headings
+        .collect()
+}
+
+/// The table of contents of `markdown`: its level-2 and level-3 headings as (level, anchor, text),
+/// with the anchors the rendered HTML has. One parse, without rendering (for each page view).
+pub fn toc(markdown: &str) -> Vec<(u8, String, String)> {
+    toc_of(&headings(markdown))
+}
+
+fn toc_of(headings: &[(HeadingLevel, String, String)]) -> Vec<(u8, String, String)> {
+    headings
         .iter()
-        .zip(&anchors)
-        .filter(|((l, _), _)| matches!(l, HeadingLevel::H2 | HeadingLevel::H3))
-        .map(|((l, t), a)| {
+        .filter(|(l, _, _)| matches!(l, HeadingLevel::H2 | HeadingLevel::H3))
+        .map(|(l, a, t)| {
             (
                 if *l == HeadingLevel::H2 { 2 } else { 3 },
                 a.clone(),
                 t.trim().to_string(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Renders Markdown.
+pub fn render(markdown: &str) -> Rendered {
+    // First pass: the text of every heading, to give each a unique anchor.
+    let headings = headings(markdown);
+    let toc = toc_of(&headings);
+    let anchors: Vec<String> = headings.into_iter().map(|(_, a, _)| a).collect();
 
     // Second pass: HTML with the anchors, and the plain text.
     let mut next_anchor = anchors.into_iter();

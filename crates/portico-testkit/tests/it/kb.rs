@@ -484,6 +484,10 @@ async fn feedback_and_events_count_each_visitor_once(kind: DbKind) {
         .unwrap();
     let since = Timestamp(0);
     let conn = app.store().conn();
+    // Events are queued and written in batches.
+    assert!(
+        portico_testkit::portico_app::analytics::flush(&app.app, Duration::from_secs(10)).await
+    );
     assert_eq!(
         events::count(conn, "article_view", &id, since)
             .await
@@ -508,6 +512,9 @@ async fn feedback_and_events_count_each_visitor_once(kind: DbKind) {
         .send()
         .await
         .unwrap();
+    assert!(
+        portico_testkit::portico_app::analytics::flush(&app.app, Duration::from_secs(10)).await
+    );
     let zero = events::top_queries(conn, "search_zero", since, 10)
         .await
         .unwrap();

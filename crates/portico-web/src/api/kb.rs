@@ -455,22 +455,23 @@ pub async fn kb_search(
         )
         .await;
     }
-    let mut items = Vec::with_capacity(found.hits.len());
-    for h in found.hits {
-        let slug = h
-            .url
-            .strip_prefix("/kb/articles/")
-            .unwrap_or(&h.url)
-            .to_string();
-        let id = kb::article_id_by_slug(&state.app, &slug).await?;
-        items.push(KbHit {
-            id,
-            slug,
-            title: h.title,
-            snippet: h.snippet,
-            score: h.score,
-        });
-    }
+    let slug_of = |url: &str| url.strip_prefix("/kb/articles/").unwrap_or(url).to_string();
+    let slugs: Vec<String> = found.hits.iter().map(|h| slug_of(&h.url)).collect();
+    let ids = kb::article_ids_by_slugs(&state.app, &slugs).await?;
+    let items = found
+        .hits
+        .into_iter()
+        .map(|h| {
+            let slug = slug_of(&h.url);
+            KbHit {
+                id: ids.get(&slug).copied(),
+                slug,
+                title: h.title,
+                snippet: h.snippet,
+                score: h.score,
+            }
+        })
+        .collect();
     Ok(Json(KbHits {
         items,
         total: found.total,
