@@ -26,6 +26,9 @@ use crate::error::{Result, SearchError};
 /// Bumped whenever the schema or the analyser changes; an index of another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// Decompressed doc-store blocks each segment's reader keeps.
+const DOC_STORE_CACHE_BLOCKS: usize = 8;
+
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 
@@ -459,9 +462,12 @@ impl SearchIndex {
                 tantivy::TantivyError::LockFailure(..) => SearchError::Locked,
                 e => e.into(),
             })?;
+        // A few decompressed blocks per segment: tantivy's default of 100 held hundreds of MB of a
+        // large help centre's text in memory once it had been searched for a while.
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         let this = Self {
             index,
