@@ -11,8 +11,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = portico::cli::Cli::parse();
+    // Searches, hashing and embedding run on the blocking pool and are CPU-bound: more threads than
+    // twice the cores only add memory (each thread keeps its own allocations) and contention.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads((cores * 2).max(4))
         .build()
     {
         Ok(rt) => rt,
