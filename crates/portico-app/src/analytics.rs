@@ -63,31 +63,10 @@ impl Default for EventQueue {
     }
 }
 
-/// What happened, as a request reports it.
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    pub kind: &'a str,
-    pub subject: Option<&'a str>,
-    pub query: Option<&'a str>,
-    pub results: Option<i32>,
-    pub visitor: &'a str,
-    pub user_id: Option<i64>,
-}
-
 impl EventQueue {
     /// Queues an event (never waits).
-    pub fn record(&self, e: Event<'_>, at: Timestamp) {
-        let key = events::dedup_key(
-            &NewEvent {
-                kind: e.kind,
-                subject: e.subject,
-                query: e.query,
-                results: e.results,
-                visitor: e.visitor,
-                user_id: e.user_id,
-            },
-            at,
-        );
+    pub fn record(&self, e: NewEvent<'_>, at: Timestamp) {
+        let key = events::dedup_key(&e, at);
         {
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
             let day = at.millis().div_euclid(86_400_000);

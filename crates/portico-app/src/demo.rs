@@ -153,7 +153,7 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
     let mut tx = app.begin().await?;
     settings::insert_setting_if_absent(tx.conn(), BRANDING_KEY, &branding, now).await?;
     if settings::insert_setting_if_absent(tx.conn(), HOME_TASKS_KEY, &tasks, now).await? {
-        crate::search::tasks_changed(&mut tx).await?;
+        crate::portal::tasks_changed(&mut tx).await?;
     }
     tx.commit().await?;
     crate::portal::invalidate(app);

@@ -15,7 +15,7 @@
 //! Applying an entry twice is harmless: it reloads the current state.
 //!
 //! Each feature indexes its own kinds through a [`source::SearchSource`]; the follower finds the
-//! source for an entry's entity in [`SEARCH_SOURCES`] and skips (with a warning) entries of a kind no
+//! source for an entry's entity among the sources the node was given (`crate::features::SEARCH_SOURCES`) and skips (with a warning) entries of a kind no
 //! source claims.
 
 use std::collections::BTreeSet;
@@ -32,7 +32,6 @@ use sea_orm::ConnectionTrait;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::features::SEARCH_SOURCES;
 use crate::{App, AppError};
 
 pub mod semantic;
@@ -57,9 +56,6 @@ const BATCH: u32 = 500;
 /// The setting `portico reindex` bumps to make every node rebuild its index.
 pub const GENERATION_KEY: &str = "search_generation";
 
-/// Home-page tasks belong to the portal feature; this name stays for callers that reach it here.
-pub use crate::portal::tasks_changed;
-
 /// This node's index and its follower's progress.
 pub struct SearchState {
     index: Arc<SearchIndex>,
@@ -70,6 +66,8 @@ pub struct SearchState {
     pending: Mutex<BTreeSet<i64>>,
     /// How long an entry must have been in the table before it counts as settled (PostgreSQL).
     settle_ms: AtomicU64,
+    /// Every kind of searchable content (the product lists them in `crate::features`).
+    sources: &'static [&'static dyn SearchSource],
 }
 
 impl std::fmt::Debug for SearchState {
@@ -81,8 +79,11 @@ impl std::fmt::Debug for SearchState {
 }
 
 impl SearchState {
-    pub fn new(index: Arc<SearchIndex>) -> Self {
+    /// The state of `index`, filled from `sources` (the composition root passes
+    /// `crate::features::SEARCH_SOURCES`).
+    pub fn new(index: Arc<SearchIndex>, sources: &'static [&'static dyn SearchSource]) -> Self {
         Self {
+            sources,
             index,
             caught_up: AtomicBool::new(false),
             wakeup: Notify::new(),
@@ -209,9 +210,11 @@ fn safe_url(url: String) -> String {
     }
 }
 
-/// The source that indexes `entity`, among the product's [`SEARCH_SOURCES`].
-fn source_for(entity: &str) -> Option<&'static dyn SearchSource> {
-    SEARCH_SOURCES
+/// The source that indexes `entity`, among this node's sources.
+fn source_for(app: &App, entity: &str) -> Option<&'static dyn SearchSource> {
+    state_of(app)
+        .ok()?
+        .sources
         .iter()
         .copied()
         .find(|s| s.entity() == entity)
@@ -219,7 +222,7 @@ fn source_for(entity: &str) -> Option<&'static dyn SearchSource> {
 
 /// The documents of one thing, as they are now in the database (none when it is gone).
 async fn load_change(app: &App, entity: &str, entity_id: &str) -> Result<Option<Change>, AppError> {
-    match source_for(entity) {
+    match source_for(app, entity) {
         Some(source) => source.load(app, entity_id).await,
         None => {
             // Written by a newer version, or a kind whose feature was removed: nothing to index, and
@@ -238,7 +241,7 @@ async fn load_change(app: &App, entity: &str, entity_id: &str) -> Result<Option<
 /// Sends every source's documents to `out`, in batches; how many.
 async fn all_docs(app: &App, out: &source::DocSink) -> Result<usize, AppError> {
     let mut sent = 0;
-    for source in SEARCH_SOURCES {
+    for source in state_of(app)?.sources {
         sent += source.all(app, out).await?;
     }
     Ok(sent)

@@ -43,18 +43,20 @@ impl App {
         Self::build(db, clock, settings, None)
     }
 
-    /// An application whose searches use `index`; run [`crate::search::run_follower`] to keep it current.
+    /// An application whose searches use `index`, filled from `sources` (the product's are
+    /// `crate::features::SEARCH_SOURCES`); run [`crate::search::run_follower`] to keep it current.
     pub fn with_search(
         db: Db,
         clock: Arc<dyn Clock>,
         settings: AppSettings,
         index: Arc<portico_search::SearchIndex>,
+        sources: &'static [&'static dyn crate::search::source::SearchSource],
     ) -> Self {
         Self::build(
             db,
             clock,
             settings,
-            Some(crate::search::SearchState::new(index)),
+            Some(crate::search::SearchState::new(index, sources)),
         )
     }
 

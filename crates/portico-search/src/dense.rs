@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::index::Audience;
+use crate::audience::Audience;
 
 /// How many of the nearest things take part in the fusion.
 pub const DENSE_CANDIDATES: usize = 100;

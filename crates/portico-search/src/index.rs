@@ -20,6 +20,8 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 use crate::analyzer::{self, ANALYZER};
+pub use crate::audience::Audience;
+use crate::audience::audience_from;
 use crate::dense::{self, DENSE_CANDIDATES, DenseTable, Semantic};
 use crate::error::{Result, SearchError};
 
@@ -56,37 +58,6 @@ const MAX_READ: usize = 2_000;
 
 /// Things the words rank for fusion with the meaning ranking (beyond this, a rank adds little).
 const FUSED_LEXICAL: usize = 50;
-
-/// Who may see a document. Queries pass the audiences the viewer belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// Anyone, signed in or not.
-    Public,
-    /// Signed-in customers (and staff).
-    Customers,
-    /// Agents and administrators only.
-    Staff,
-}
-
-impl Audience {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Public => "public",
-            Audience::Customers => "customers",
-            Audience::Staff => "staff",
-        }
-    }
-}
-
-/// The audience stored as `s`; anything unknown is the narrowest.
-fn audience_from(s: &str) -> Audience {
-    match s {
-        "public" => Audience::Public,
-        "customers" => Audience::Customers,
-        _ => Audience::Staff,
-    }
-}
 
 /// The common length of a document's vectors; `None` when it has none, or they differ in length or
 /// are empty (then it is indexed without them).

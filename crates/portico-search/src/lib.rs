@@ -3,6 +3,7 @@
 //! database when it is missing, outdated or asked to (`portico reindex`).
 
 pub mod analyzer;
+mod audience;
 mod dense;
 mod error;
 mod index;

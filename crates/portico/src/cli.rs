@@ -381,8 +381,13 @@ async fn reindex(settings: &Settings) -> ExitCode {
         std::sync::Arc::new(portico_core::SystemClock);
     let code = match server::open_search_index(settings) {
         Ok(index) => {
-            let app =
-                portico_app::App::with_search(db.clone(), clock, Default::default(), index.clone());
+            let app = portico_app::App::with_search(
+                db.clone(),
+                clock,
+                Default::default(),
+                index.clone(),
+                portico_app::features::SEARCH_SOURCES,
+            );
             let started = std::time::Instant::now();
             // The bumped generation makes the catch-up rebuild first.
             let res = async {

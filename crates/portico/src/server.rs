@@ -207,6 +207,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
             sign_in: settings.raw.sign_in.policy(),
         },
         index,
+        portico_app::features::SEARCH_SOURCES,
     );
     let ready = Arc::new(AtomicBool::new(false));
     let shutdown = CancellationToken::new();

@@ -896,7 +896,7 @@ pub async fn record_event(
 ) {
     let query: Option<String> = query.map(|q| crate::portal::normalize_query(q).to_lowercase());
     app.events().record(
-        crate::analytics::Event {
+        portico_storage::events::NewEvent {
             kind,
             subject,
             query: query.as_deref().filter(|q| !q.is_empty()),
