@@ -547,3 +547,24 @@ fn meaning_finds_what_the_words_miss_and_survives_reopening() {
         vec!["4/en"]
     );
 }
+
+#[test]
+fn a_rebuild_whose_documents_fail_to_arrive_changes_nothing() {
+    let index = built();
+    let before = index.num_docs();
+    let docs = vec![
+        Ok(doc(
+            "9",
+            "en",
+            Audience::Public,
+            "Half a rebuild",
+            "Only this arrived.",
+        )),
+        Err("the database went away".to_string()),
+    ];
+    let err = index.rebuild_from(docs, state(99)).unwrap_err();
+    assert!(err.to_string().contains("database went away"), "{err}");
+    assert_eq!(index.num_docs(), before);
+    assert_eq!(index.follow_state().unwrap().unwrap().outbox_id, 7);
+    assert!(ids(&index, &q("refund", &[Audience::Public])).contains(&"1/en".to_string()));
+}

@@ -183,6 +183,8 @@ pub fn test_settings(db: &TestDb, opts: &TestOptions) -> Settings {
         ("PORTICO_RATE_LIMITS__SIGN_UP_PER_HOUR".into(), "0".into()),
         ("PORTICO_RATE_LIMITS__RESET_PER_HOUR".into(), "0".into()),
         ("PORTICO_RATE_LIMITS__TOKENS_PER_HOUR".into(), "0".into()),
+        // Demo servers would fetch the language model through pip; tests that want it point at it.
+        ("PORTICO_SEARCH__FETCH_MODEL".into(), "false".into()),
     ];
     for (k, v) in &opts.settings {
         env.push((format!("PORTICO_{}", k.to_ascii_uppercase()), v.clone()));

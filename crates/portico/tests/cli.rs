@@ -591,3 +591,40 @@ fn worker_node_runs_on_postgres_and_stops_on_sigterm() {
     assert!(started.elapsed() < Duration::from_secs(10));
     run_sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+#[test]
+fn model_status_says_the_model_is_missing_and_counts_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = portico()
+        .args(["model", "status", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not installed"), "{text}");
+    assert!(text.contains("0 of 0"), "{text}");
+    // Turned off, it says so instead.
+    let out = portico()
+        .args(["model", "status", "--data-dir"])
+        .arg(dir.path())
+        .env("PORTICO_SEARCH__SEMANTIC", "false")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("turned off"));
+    // The configured path is the one reported.
+    let bad = dir.path().join("bad.bin");
+    std::fs::write(&bad, b"not a model").unwrap();
+    let out = portico()
+        .args(["model", "status", "--data-dir"])
+        .arg(dir.path())
+        .env("PORTICO_SEARCH__MODEL_PATH", &bad)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bad.bin"));
+}

@@ -157,6 +157,20 @@ async fn help_centre_reading_and_writing(kind: DbKind) {
     b.click("button[name=\"action\"][value=\"save\"]").await;
     b.wait_for(".notice-success").await;
     b.assert_accessible("editor after saving").await;
+    // The upkeep page, with how search ranks on this node, at both widths and in both languages.
+    let editor = b.client.current_url().await.unwrap().to_string();
+    for (size, lang) in [(DESKTOP, "en"), (PHONE, "zh-CN")] {
+        b.resize(size).await;
+        set_language(&b, &app, lang).await;
+        b.client.goto(&app.url("/kb/manage/upkeep")).await.unwrap();
+        b.wait_for("#upkeep-ranking").await;
+        b.assert_accessible(&format!("upkeep page ({lang})")).await;
+        b.screenshot(&format!("kb-upkeep-{lang}-{}", size.0)).await;
+    }
+    b.resize(DESKTOP).await;
+    set_language(&b, &app, "en").await;
+    b.client.goto(&editor).await.unwrap();
+    b.wait_for("#kb-file").await;
     // An image for the article, uploaded from the editor.
     let png = portico_testkit::smtp::decode_base64(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
