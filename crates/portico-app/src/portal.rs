@@ -204,6 +204,7 @@ async fn task_docs(app: &App) -> Result<Vec<SearchDoc>, AppError> {
                 body: t.description.0.get(tag).cloned().unwrap_or_default(),
                 url: t.href.clone(),
                 vectors: Vec::new(),
+                tags: Vec::new(),
             });
         }
     }

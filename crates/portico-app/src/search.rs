@@ -132,6 +132,15 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
+/// What a search is limited to.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Only these kinds of thing (empty: every kind).
+    pub entities: &'static [&'static str],
+    /// Only things carrying every one of these tags (say, an article category's).
+    pub tags: Vec<String>,
+}
+
 /// Searches every kind and language the viewer may see. The words may be in any
 /// language the content is written in ("refund" and "退款" find the same task); each thing is listed
 /// once, in `locale` when it has a version in it.
@@ -143,17 +152,17 @@ pub async fn search(
     limit: usize,
     ranking: semantic::Ranking,
 ) -> Result<SearchResults, AppError> {
-    search_kinds(app, viewer, locale, query, limit, &[], ranking).await
+    search_in(app, viewer, locale, query, limit, Scope::default(), ranking).await
 }
 
-/// [`search`] limited to some kinds of thing (`entities`; empty: every kind).
-pub async fn search_kinds(
+/// [`search`] within a [`Scope`].
+pub async fn search_in(
     app: &App,
     viewer: &crate::viewer::Viewer,
     locale: Locale,
     query: &str,
     limit: usize,
-    entities: &'static [&'static str],
+    scope: Scope,
     ranking: semantic::Ranking,
 ) -> Result<SearchResults, AppError> {
     let text = crate::portal::normalize_query(query);
@@ -173,11 +182,13 @@ pub async fn search_kinds(
     blocking(move || {
         let tuning = embedder.as_ref().map(|e| (e.meaning, e.min_similarity));
         let vector = embedder.map(|e| e.query_vector(&text));
+        let tags: Vec<&str> = scope.tags.iter().map(String::as_str).collect();
         let mut res = index.search(&SearchQuery {
             text: &text,
             audiences: &audiences,
-            entities,
+            entities: scope.entities,
             locales: &[],
+            tags: &tags,
             one_per_thing_in: Some(locale.as_str()),
             limit: limit.clamp(1, 100),
             offset: 0,

@@ -30,6 +30,8 @@ struct Inner {
     settings: AppSettings,
     job_wakeup: Notify,
     portal_cache: crate::portal::SettingsCache,
+    /// The most read articles, recounted every few minutes.
+    popular_cache: crate::kb::PopularCache,
     search: Option<crate::search::SearchState>,
     /// Events waiting to be written to the event log.
     events: crate::analytics::EventQueue,
@@ -73,6 +75,7 @@ impl App {
                 settings,
                 job_wakeup: Notify::new(),
                 portal_cache: Default::default(),
+                popular_cache: Default::default(),
                 search,
                 embedder: std::sync::OnceLock::new(),
                 events: Default::default(),
@@ -125,6 +128,10 @@ impl App {
 
     pub(crate) fn portal_cache(&self) -> &crate::portal::SettingsCache {
         &self.inner.portal_cache
+    }
+
+    pub(crate) fn popular_cache(&self) -> &crate::kb::PopularCache {
+        &self.inner.popular_cache
     }
 
     pub(crate) fn job_wakeup(&self) -> &Notify {

@@ -147,11 +147,17 @@ impl Viewer {
         }
     }
 
-    /// The audiences whose content this caller may read (search filters on them).
+    /// The audiences whose content this caller may read (search filters on them): staff see every
+    /// organisation's content through [`Audience::Staff`].
     pub fn audiences(&self) -> Vec<Audience> {
         let mut out = vec![Audience::Public];
         if self.can(Permission::UsePortal) {
             out.push(Audience::Customers);
+            out.extend(
+                self.memberships()
+                    .iter()
+                    .map(|m| Audience::Organization(m.organization_id)),
+            );
         }
         if self.can(Permission::WorkQueue) {
             out.push(Audience::Staff);
@@ -271,6 +277,22 @@ mod tests {
         assert_eq!(
             viewer(Role::Agent, Credential::Session).audiences(),
             vec![Audience::Public, Audience::Customers, Audience::Staff]
+        );
+        let mut member = viewer(Role::Customer, Credential::Session);
+        if let Some(actor) = member.actor.as_mut() {
+            actor.memberships.push(Membership {
+                organization_id: 4,
+                can_see_all: false,
+                manager: false,
+            });
+        }
+        assert_eq!(
+            member.audiences(),
+            vec![
+                Audience::Public,
+                Audience::Customers,
+                Audience::Organization(4)
+            ]
         );
     }
 }

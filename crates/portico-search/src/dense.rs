@@ -30,11 +30,34 @@ pub struct Semantic<'a> {
 
 /// One language version's vectors.
 #[derive(Debug, Clone)]
-struct Version {
-    locale: String,
-    audience: Audience,
+pub(crate) struct Version {
+    pub locale: String,
+    pub audience: Audience,
+    /// The document's tags (a query may require some).
+    pub tags: Vec<String>,
     /// Unit vectors, `dim` floats each, one after another.
-    vectors: Vec<f32>,
+    pub vectors: Vec<f32>,
+}
+
+/// What a query lets through: empty lists of kinds, languages and tags admit any.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Filter<'a> {
+    pub audiences: &'a [Audience],
+    pub entities: &'a [&'a str],
+    pub locales: &'a [&'a str],
+    /// Every one of these tags.
+    pub tags: &'a [&'a str],
+}
+
+impl Filter<'_> {
+    fn admits(&self, v: &Version) -> bool {
+        crate::audience::admits(self.audiences, v.audience)
+            && (self.locales.is_empty() || self.locales.contains(&v.locale.as_str()))
+            && self
+                .tags
+                .iter()
+                .all(|t| v.tags.iter().any(|have| have == t))
+    }
 }
 
 /// The vectors of every thing that has some, by reference (`entity` + id).
@@ -117,16 +140,8 @@ impl DenseTable {
     /// Adds one version's vectors (flat, `dim` each). Vectors of another dimension than the table's
     /// (a model changed while documents of the old one remain) replace the table's dimension only when
     /// the table is empty; otherwise they are left out, and the thing ranks by its words.
-    pub fn add(
-        &mut self,
-        reference: &str,
-        entity: &str,
-        locale: &str,
-        audience: Audience,
-        vectors: Vec<f32>,
-        dim: usize,
-    ) {
-        if dim == 0 || vectors.is_empty() || !vectors.len().is_multiple_of(dim) {
+    pub fn add(&mut self, reference: &str, entity: &str, version: Version, dim: usize) {
+        if dim == 0 || version.vectors.is_empty() || !version.vectors.len().is_multiple_of(dim) {
             return;
         }
         if self.things.is_empty() {
@@ -141,23 +156,13 @@ impl DenseTable {
                 entity: entity.to_string(),
                 versions: Vec::new(),
             });
-        thing.versions.retain(|v| v.locale != locale);
-        thing.versions.push(Version {
-            locale: locale.to_string(),
-            audience,
-            vectors,
-        });
+        thing.versions.retain(|v| v.locale != version.locale);
+        thing.versions.push(version);
     }
 
     /// How alike `query` is to the closest version of one thing the filters let through (`None`: the
     /// thing has no vectors the viewer may see).
-    pub fn similarity(
-        &self,
-        reference: &str,
-        query: &[f32],
-        audiences: &[Audience],
-        locales: &[&str],
-    ) -> Option<f32> {
+    pub fn similarity(&self, reference: &str, query: &[f32], filter: &Filter<'_>) -> Option<f32> {
         if query.len() != self.dim {
             return None;
         }
@@ -165,37 +170,25 @@ impl DenseTable {
         thing
             .versions
             .iter()
-            .filter(|v| {
-                audiences.contains(&v.audience)
-                    && (locales.is_empty() || locales.contains(&v.locale.as_str()))
-            })
+            .filter(|v| filter.admits(v))
             .flat_map(|v| v.vectors.chunks_exact(self.dim))
             .map(|vector| dot(query, vector))
             .reduce(f32::max)
     }
 
     /// The things nearest `query` that the filters let through, best first, at most `k`.
-    pub fn nearest(
-        &self,
-        query: &[f32],
-        audiences: &[Audience],
-        entities: &[&str],
-        locales: &[&str],
-        k: usize,
-    ) -> Vec<Near> {
+    pub fn nearest(&self, query: &[f32], filter: &Filter<'_>, k: usize) -> Vec<Near> {
         if query.len() != self.dim || k == 0 {
             return Vec::new();
         }
         let mut found: Vec<(f32, &str, &str)> = Vec::new();
         for (reference, thing) in &self.things {
-            if !entities.is_empty() && !entities.contains(&thing.entity.as_str()) {
+            if !filter.entities.is_empty() && !filter.entities.contains(&thing.entity.as_str()) {
                 continue;
             }
             let mut best: Option<(f32, &str)> = None;
             for v in &thing.versions {
-                if !audiences.contains(&v.audience)
-                    || (!locales.is_empty() && !locales.contains(&v.locale.as_str()))
-                {
+                if !filter.admits(v) {
                     continue;
                 }
                 for vector in v.vectors.chunks_exact(self.dim) {
@@ -305,67 +298,102 @@ mod tests {
     }
 
     #[test]
-    fn nearest_respects_audience_kind_and_language_and_keeps_the_best_version() {
+    fn nearest_respects_audience_kind_language_and_tags_and_keeps_the_best_version() {
         let mut t = DenseTable::default();
+        let v = |locale: &str, audience: Audience, tags: &[&str], vectors: Vec<f32>| Version {
+            locale: locale.into(),
+            audience,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            vectors,
+        };
         t.add(
             "a\u{1f}1",
             "a",
-            "en",
-            Audience::Public,
-            unit(&[1.0, 0.0]),
+            v("en", Audience::Public, &["c:x"], unit(&[1.0, 0.0])),
             2,
         );
         t.add(
             "a\u{1f}1",
             "a",
-            "zh-CN",
-            Audience::Public,
-            unit(&[0.9, 0.1]),
+            v("zh-CN", Audience::Public, &["c:x"], unit(&[0.9, 0.1])),
             2,
         );
         t.add(
             "a\u{1f}2",
             "a",
-            "en",
-            Audience::Staff,
-            unit(&[1.0, 0.05]),
+            v("en", Audience::Staff, &[], unit(&[1.0, 0.05])),
             2,
         );
         t.add(
             "b\u{1f}3",
             "b",
-            "en",
-            Audience::Public,
-            unit(&[0.0, 1.0]),
+            v("en", Audience::Public, &["c:y"], unit(&[0.0, 1.0])),
+            2,
+        );
+        t.add(
+            "b\u{1f}5",
+            "b",
+            v("en", Audience::Organization(7), &[], unit(&[0.5, 0.5])),
             2,
         );
         // Another dimension is left out rather than mixed in.
         t.add(
             "b\u{1f}4",
             "b",
-            "en",
-            Audience::Public,
-            vec![1.0, 0.0, 0.0],
+            v("en", Audience::Public, &[], vec![1.0, 0.0, 0.0]),
             3,
         );
-        assert_eq!(t.len(), 3);
+        assert_eq!(t.len(), 4);
         let q = unit(&[1.0, 0.0]);
-        let public = t.nearest(&q, &[Audience::Public], &[], &[], 10);
+        let f = |audiences: &'static [Audience]| Filter {
+            audiences,
+            entities: &[],
+            locales: &[],
+            tags: &[],
+        };
+        let public = t.nearest(&q, &f(&[Audience::Public]), 10);
         assert_eq!(public.len(), 2);
         assert_eq!(public[0].reference, "a\u{1f}1");
         assert_eq!(public[0].locale, "en");
         assert_eq!(public[1].reference, "b\u{1f}3");
-        let staff = t.nearest(&q, &[Audience::Public, Audience::Staff], &["a"], &[], 10);
+        let staff = t.nearest(
+            &q,
+            &Filter {
+                entities: &["a"],
+                ..f(&[Audience::Public, Audience::Staff])
+            },
+            10,
+        );
         assert_eq!(staff.len(), 2);
-        let zh = t.nearest(&q, &[Audience::Public], &[], &["zh-CN"], 1);
-        assert_eq!(zh[0].locale, "zh-CN");
-        // A query of the wrong dimension finds nothing instead of failing.
+        let members = t.nearest(&q, &f(&[Audience::Public, Audience::Organization(7)]), 10);
+        assert_eq!(members.len(), 3);
         assert!(
-            t.nearest(&[1.0], &[Audience::Public], &[], &[], 10)
+            t.nearest(&q, &f(&[Audience::Organization(8)]), 10)
                 .is_empty()
         );
+        let zh = t.nearest(
+            &q,
+            &Filter {
+                locales: &["zh-CN"],
+                ..f(&[Audience::Public])
+            },
+            1,
+        );
+        assert_eq!(zh[0].locale, "zh-CN");
+        let tagged = t.nearest(
+            &q,
+            &Filter {
+                tags: &["c:y"],
+                ..f(&[Audience::Public])
+            },
+            10,
+        );
+        assert_eq!(tagged.len(), 1);
+        assert_eq!(tagged[0].reference, "b\u{1f}3");
+        // A query of the wrong dimension finds nothing instead of failing.
+        assert!(t.nearest(&[1.0], &f(&[Audience::Public]), 10).is_empty());
         t.remove_kind("a");
-        assert_eq!(t.len(), 1);
+        assert_eq!(t.len(), 2);
     }
 
     #[test]

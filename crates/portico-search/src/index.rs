@@ -26,7 +26,7 @@ use crate::dense::{self, DENSE_CANDIDATES, DenseTable, Semantic};
 use crate::error::{Result, SearchError};
 
 /// Bumped whenever the schema or the analyser changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Decompressed doc-store blocks each segment's reader keeps.
 const DOC_STORE_CACHE_BLOCKS: usize = 8;
@@ -91,6 +91,8 @@ pub struct SearchDoc {
     /// Unit-length sentence vectors of this version (say, of its title and of its body), all of one
     /// dimension; empty when the thing has none yet. A query with a vector ranks by the closest.
     pub vectors: Vec<Vec<f32>>,
+    /// Labels a query can require, such as the article's category (`category:refunds`).
+    pub tags: Vec<String>,
 }
 
 /// A change to apply.
@@ -144,6 +146,8 @@ pub struct SearchQuery<'a> {
     pub entities: &'a [&'a str],
     /// Only these languages (empty: every language).
     pub locales: &'a [&'a str],
+    /// Only documents carrying every one of these tags (empty: no condition).
+    pub tags: &'a [&'a str],
     /// One hit per thing (entity and id), shown in this language when the thing has a version in it,
     /// whichever version the words matched. `None`: every matching document.
     pub one_per_thing_in: Option<&'a str>,
@@ -192,6 +196,7 @@ struct Fields {
     vectors: Field,
     /// Length of each vector in `vectors`.
     dim: Field,
+    tag: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -212,6 +217,7 @@ fn schema() -> (Schema, Fields) {
         url: b.add_text_field("url", STORED),
         vectors: b.add_bytes_field("vectors", STORED),
         dim: b.add_u64_field("dim", STORED),
+        tag: b.add_text_field("tag", STRING | STORED),
     };
     (b.build(), fields)
 }
@@ -219,13 +225,13 @@ fn schema() -> (Schema, Fields) {
 /// A filter: documents whose `field` is one of `values` (none: no document), adding nothing to the
 /// score. A few terms as a boolean query; tantivy's `TermSetQuery` builds an FST per query, which cost
 /// a quarter of a small portal's search time.
-fn any_of<'v>(field: Field, values: impl Iterator<Item = &'v str>) -> Box<dyn Query> {
+fn any_of<V: AsRef<str>>(field: Field, values: impl Iterator<Item = V>) -> Box<dyn Query> {
     let terms: Vec<(Occur, Box<dyn Query>)> = values
         .map(|v| {
             (
                 Occur::Should,
                 Box::new(TermQuery::new(
-                    Term::from_field_text(field, v),
+                    Term::from_field_text(field, v.as_ref()),
                     IndexRecordOption::Basic,
                 )) as Box<dyn Query>,
             )
@@ -479,12 +485,20 @@ impl SearchIndex {
                 };
                 let (entity, id) = (text(f.entity), text(f.entity_id));
                 let dim = text_dim(&d, f);
+                let tags = d
+                    .get_all(f.tag)
+                    .filter_map(|v| v.as_str())
+                    .map(str::to_string)
+                    .collect();
                 table.add(
                     &reference(&entity, &id),
                     &entity,
-                    &text(f.locale),
-                    audience_from(&text(f.audience)),
-                    floats,
+                    dense::Version {
+                        locale: text(f.locale),
+                        audience: audience_from(&text(f.audience)),
+                        tags,
+                        vectors: floats,
+                    },
                     dim,
                 );
             }
@@ -528,11 +542,19 @@ impl SearchIndex {
             f.entity => d.entity.as_str(),
             f.entity_id => d.entity_id.as_str(),
             f.locale => d.locale.as_str(),
-            f.audience => d.audience.as_str(),
+            f.audience => d.audience.key().as_ref(),
             f.title => d.title.as_str(),
             f.body => d.body.as_str(),
             f.url => d.url.as_str(),
         );
+        // Staff see every organisation's documents: they carry the staff audience as a second term
+        // (the first is the one read back).
+        if matches!(d.audience, Audience::Organization(_)) {
+            doc.add_text(f.audience, Audience::Staff.key().as_ref());
+        }
+        for tag in &d.tags {
+            doc.add_text(f.tag, tag);
+        }
         if let Some(dim) = vector_dim(d) {
             doc.add_bytes(f.vectors, &dense::to_bytes(&d.vectors));
             doc.add_u64(f.dim, dim as u64);
@@ -625,9 +647,12 @@ impl SearchIndex {
             table.add(
                 &reference(&d.entity, &d.entity_id),
                 &d.entity,
-                &d.locale,
-                d.audience,
-                flat,
+                dense::Version {
+                    locale: d.locale,
+                    audience: d.audience,
+                    tags: d.tags,
+                    vectors: flat,
+                },
                 dim,
             );
         }
@@ -821,8 +846,11 @@ impl SearchIndex {
         }
         scoring.push((
             Occur::Must,
-            any_of(f.audience, q.audiences.iter().map(|a| a.as_str())),
+            any_of(f.audience, q.audiences.iter().map(|a| a.key())),
         ));
+        for tag in q.tags {
+            scoring.push((Occur::Must, any_of(f.tag, std::iter::once(*tag))));
+        }
         if !q.entities.is_empty() {
             scoring.push((Occur::Must, any_of(f.entity, q.entities.iter().copied())));
         }
@@ -857,7 +885,13 @@ impl SearchIndex {
             None => (top, matched),
             Some(locale) => {
                 let read_all = matched <= top.len();
-                let things = self.one_per_thing(&searcher, top, locale, q.audiences)?;
+                let filter = dense::Filter {
+                    audiences: q.audiences,
+                    entities: q.entities,
+                    locales: q.locales,
+                    tags: q.tags,
+                };
+                let things = self.one_per_thing(&searcher, top, locale, &filter)?;
                 let estimate = |n: usize| {
                     if read_all || read == 0 {
                         n
@@ -878,13 +912,9 @@ impl SearchIndex {
                         (page, total)
                     }
                     Some(sem) => {
-                        let near = self.dense_read().nearest(
-                            sem.vector,
-                            q.audiences,
-                            q.entities,
-                            q.locales,
-                            DENSE_CANDIDATES,
-                        );
+                        let near = self
+                            .dense_read()
+                            .nearest(sem.vector, &filter, DENSE_CANDIDATES);
                         let lexical: Vec<String> =
                             things.iter().map(|(_, _, r)| r.clone()).collect();
                         let found_by_words = estimate(things.len());
@@ -894,12 +924,7 @@ impl SearchIndex {
                                 .iter()
                                 .map(|(score, _, r)| dense::Candidate {
                                     reference: r.clone(),
-                                    similarity: table.similarity(
-                                        r,
-                                        sem.vector,
-                                        q.audiences,
-                                        q.locales,
-                                    ),
+                                    similarity: table.similarity(r, sem.vector, &filter),
                                     words: *score,
                                 })
                                 .collect()
@@ -932,19 +957,11 @@ impl SearchIndex {
                                         .find(|n| n.reference == r)
                                         .map(|n| n.locale.as_str())
                                         .unwrap_or(locale);
-                                    match self.version_address(
-                                        &searcher,
-                                        &r,
-                                        locale,
-                                        q.audiences,
-                                    )? {
+                                    match self.version_address(&searcher, &r, locale, &filter)? {
                                         Some(a) => Some(a),
-                                        None => self.version_address(
-                                            &searcher,
-                                            &r,
-                                            closest,
-                                            q.audiences,
-                                        )?,
+                                        None => {
+                                            self.version_address(&searcher, &r, closest, &filter)?
+                                        }
                                     }
                                 }
                             };
@@ -986,7 +1003,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         top: Vec<(f32, tantivy::DocAddress)>,
         locale: &str,
-        audiences: &[Audience],
+        filter: &dense::Filter<'_>,
     ) -> Result<Vec<(f32, tantivy::DocAddress, String)>> {
         let f = self.fields;
         let mut order: Vec<String> = Vec::new();
@@ -1019,7 +1036,7 @@ impl SearchIndex {
             let addr = if own {
                 addr
             } else {
-                self.version_address(searcher, &key, locale, audiences)?
+                self.version_address(searcher, &key, locale, filter)?
                     .unwrap_or(addr)
             };
             out.push((score, addr, key));
@@ -1033,10 +1050,10 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         reference: &str,
         locale: &str,
-        audiences: &[Audience],
+        filter: &dense::Filter<'_>,
     ) -> Result<Option<tantivy::DocAddress>> {
         let f = self.fields;
-        let query = BooleanQuery::new(vec![
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (
                 Occur::Must,
                 Box::new(TermQuery::new(
@@ -1053,9 +1070,13 @@ impl SearchIndex {
             ),
             (
                 Occur::Must,
-                any_of(f.audience, audiences.iter().map(|a| a.as_str())),
+                any_of(f.audience, filter.audiences.iter().map(|a| a.key())),
             ),
-        ]);
+        ];
+        for tag in filter.tags {
+            clauses.push((Occur::Must, any_of(f.tag, std::iter::once(*tag))));
+        }
+        let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.into_iter().next().map(|(_, addr)| addr))
     }

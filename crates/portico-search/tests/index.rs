@@ -14,6 +14,7 @@ fn doc(id: &str, locale: &str, audience: Audience, title: &str, body: &str) -> S
         body: body.into(),
         url: format!("/kb/{id}"),
         vectors: Vec::new(),
+        tags: Vec::new(),
     }
 }
 
@@ -88,6 +89,7 @@ fn q<'a>(text: &'a str, audiences: &'a [Audience]) -> SearchQuery<'a> {
         audiences,
         entities: &[],
         locales: &[],
+        tags: &[],
         one_per_thing_in: None,
         limit: 10,
         offset: 0,
@@ -179,6 +181,57 @@ fn any_word_matches_and_more_words_rank_higher() {
     let mut found = ids(&index, &q("refund 退款", &[Audience::Public]));
     found.sort();
     assert_eq!(found, ["1/en", "1/zh-CN"]);
+}
+
+#[test]
+fn organisation_documents_reach_their_members_and_staff_and_tags_narrow() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut tagged = doc(
+        "7",
+        "en",
+        Audience::Public,
+        "Refund rules",
+        "How refunds work.",
+    );
+    tagged.tags = vec!["category:3".into()];
+    let docs = vec![
+        doc(
+            "1",
+            "en",
+            Audience::Organization(10),
+            "Refund desk",
+            "Your company's refund desk.",
+        ),
+        doc(
+            "2",
+            "en",
+            Audience::Organization(11),
+            "Refund desk",
+            "Another company's desk.",
+        ),
+        tagged,
+    ];
+    index.rebuild(docs, state(1)).unwrap();
+    let mut member = ids(
+        &index,
+        &q("refund", &[Audience::Public, Audience::Organization(10)]),
+    );
+    member.sort();
+    assert_eq!(member, ["1/en", "7/en"]);
+    assert_eq!(ids(&index, &q("refund", &[Audience::Public])), ["7/en"]);
+    let mut staff = ids(&index, &q("refund", &[Audience::Public, Audience::Staff]));
+    staff.sort();
+    assert_eq!(staff, ["1/en", "2/en", "7/en"]);
+    let in_category = SearchQuery {
+        tags: &["category:3"],
+        ..q("refund", &[Audience::Public, Audience::Staff])
+    };
+    assert_eq!(ids(&index, &in_category), ["7/en"]);
+    let elsewhere = SearchQuery {
+        tags: &["category:4"],
+        ..q("refund", &[Audience::Public, Audience::Staff])
+    };
+    assert!(ids(&index, &elsewhere).is_empty());
 }
 
 #[test]

@@ -83,11 +83,36 @@ pub async fn top_queries(
     since: Timestamp,
     limit: u64,
 ) -> Result<Vec<(String, i64)>> {
+    top_of(conn, "query", kind, since, limit).await
+}
+
+/// The subjects of `kind` seen by the most visitors since `since`: (subject, visitors), most first.
+pub async fn top_subjects(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    since: Timestamp,
+    limit: u64,
+) -> Result<Vec<(String, i64)>> {
+    top_of(conn, "subject", kind, since, limit).await
+}
+
+/// The most frequent values of `column` (one of ours, never input) among the events of `kind` since
+/// `since`, with how many events each.
+async fn top_of(
+    conn: &impl ConnectionTrait,
+    column: &'static str,
+    kind: &str,
+    since: Timestamp,
+    limit: u64,
+) -> Result<Vec<(String, i64)>> {
+    let sql = format!(
+        "SELECT {column} AS v, COUNT(*) AS n FROM events WHERE kind = $1 AND at >= $2 AND {column} IS NOT NULL \
+         GROUP BY {column} ORDER BY n DESC, {column} LIMIT $3"
+    );
     let rows = conn
         .query_all_raw(stmt(
             conn.get_database_backend(),
-            "SELECT query, COUNT(*) AS n FROM events WHERE kind = $1 AND at >= $2 AND query IS NOT NULL \
-             GROUP BY query ORDER BY n DESC, query LIMIT $3",
+            &sql,
             [
                 kind.into(),
                 since.0.into(),
@@ -96,6 +121,6 @@ pub async fn top_queries(
         ))
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("", "query")?, r.try_get("", "n")?)))
+        .map(|r| Ok((r.try_get("", "v")?, r.try_get("", "n")?)))
         .collect()
 }

@@ -55,18 +55,16 @@ pub async fn upsert_category(
     decode_category(&row)
 }
 
-/// Every category, in order, with how many articles of the given statuses and visibilities it holds.
+/// Every category, in order, with how many articles within `reach` it holds.
 pub async fn list_categories(
     conn: &impl ConnectionTrait,
-    statuses: &[&str],
-    visibilities: &[&str],
+    reach: &Reach<'_>,
 ) -> Result<Vec<(Category, i64)>> {
     let mut values: Vec<Value> = Vec::new();
-    let s = in_list(&mut values, statuses);
-    let v = in_list(&mut values, visibilities);
+    let within = reach.sql("a.", &mut values);
     let sql = format!(
         "SELECT c.id, c.slug, c.name_en, c.name_zh, c.icon, c.position, \
-         (SELECT COUNT(DISTINCT a.translation_key) FROM kb_articles a WHERE a.category_id = c.id AND a.status IN ({s}) AND a.visibility IN ({v})) AS n \
+         (SELECT COUNT(DISTINCT a.translation_key) FROM kb_articles a WHERE a.category_id = c.id AND {within}) AS n \
          FROM kb_categories c ORDER BY c.position, c.id"
     );
     let rows = conn
@@ -103,16 +101,51 @@ pub async fn find_category(conn: &impl ConnectionTrait, id: i64) -> Result<Optio
 }
 
 /// Placeholders `$n, $n+1, …` for `items`, appended to `values`.
-fn in_list(values: &mut Vec<Value>, items: &[&str]) -> String {
+fn in_list<T: Clone + Into<Value>>(values: &mut Vec<Value>, items: &[T]) -> String {
     let mut marks = Vec::new();
     for i in items {
-        values.push((*i).to_string().into());
+        values.push(i.clone().into());
         marks.push(format!("${}", values.len()));
     }
     if marks.is_empty() {
         "NULL".into()
     } else {
         marks.join(", ")
+    }
+}
+
+/// The articles someone may see: these statuses, and these visibilities or (visibility
+/// `organization`) one of these organisations.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reach<'a> {
+    pub statuses: &'a [&'a str],
+    pub visibilities: &'a [&'a str],
+    pub organizations: &'a [i64],
+}
+
+impl Reach<'_> {
+    /// The condition on columns prefixed `prefix` (say `a.`), its values appended to `values`.
+    fn sql(&self, prefix: &str, values: &mut Vec<Value>) -> String {
+        let s = in_list(values, self.statuses);
+        let v = in_list(values, self.visibilities);
+        let mut sql = format!("{prefix}status IN ({s}) AND ({prefix}visibility IN ({v})");
+        if !self.organizations.is_empty() {
+            let o = in_list(values, self.organizations);
+            sql.push_str(&format!(
+                " OR ({prefix}visibility = 'organization' AND {prefix}organization_id IN ({o}))"
+            ));
+        }
+        sql.push(')');
+        sql
+    }
+
+    /// Whether `a` is within reach.
+    pub fn admits(&self, a: &Article) -> bool {
+        self.statuses.contains(&a.status.as_str())
+            && (self.visibilities.contains(&a.visibility.as_str())
+                || (a.visibility == "organization"
+                    && a.organization_id
+                        .is_some_and(|o| self.organizations.contains(&o))))
     }
 }
 
@@ -128,6 +161,8 @@ pub struct Article {
     pub body_text: String,
     pub category_id: Option<i64>,
     pub visibility: String,
+    /// The organisation whose members may read it, for visibility `organization`.
+    pub organization_id: Option<i64>,
     pub status: String,
     pub external_id: Option<String>,
     pub author_id: Option<i64>,
@@ -140,7 +175,8 @@ pub struct Article {
 }
 
 const ARTICLE_COLUMNS: &str = "id, slug, locale, translation_key, title, body_markdown, body_html, body_text, \
-     category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at, review_by";
+     category_id, visibility, organization_id, status, external_id, author_id, version, created_at, updated_at, \
+     published_at, review_by";
 
 fn decode_article(r: &QueryResult) -> Result<Article> {
     Ok(Article {
@@ -154,6 +190,7 @@ fn decode_article(r: &QueryResult) -> Result<Article> {
         body_text: r.try_get("", "body_text")?,
         category_id: r.try_get("", "category_id")?,
         visibility: r.try_get("", "visibility")?,
+        organization_id: r.try_get("", "organization_id")?,
         status: r.try_get("", "status")?,
         external_id: r.try_get("", "external_id")?,
         author_id: r.try_get("", "author_id")?,
@@ -177,6 +214,7 @@ pub struct ArticleWrite<'a> {
     pub body_text: &'a str,
     pub category_id: Option<i64>,
     pub visibility: &'a str,
+    pub organization_id: Option<i64>,
     pub status: &'a str,
     pub external_id: Option<&'a str>,
     pub author_id: Option<i64>,
@@ -192,8 +230,9 @@ pub async fn insert_article(
     let published: Option<i64> = (a.status == "published").then_some(now.0);
     let sql = format!(
         "INSERT INTO kb_articles (slug, locale, translation_key, title, body_markdown, body_html, body_text, \
-         category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at, review_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15) RETURNING {ARTICLE_COLUMNS}"
+         category_id, visibility, status, external_id, author_id, version, created_at, updated_at, published_at, review_by, \
+         organization_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15, $16) RETURNING {ARTICLE_COLUMNS}"
     );
     let row = conn
         .query_one_raw(stmt(
@@ -215,6 +254,7 @@ pub async fn insert_article(
                 now.0.into(),
                 published.into(),
                 a.review_by.map(|t| t.0).into(),
+                a.organization_id.into(),
             ],
         ))
         .await?
@@ -256,7 +296,7 @@ pub async fn update_article(
         "UPDATE kb_articles SET locale = $2, translation_key = $3, title = $4, body_markdown = $5, body_html = $6, \
          body_text = $7, category_id = $8, visibility = $9, status = $10, author_id = $11, version = version + 1, \
          updated_at = $12, published_at = CASE WHEN $10 = 'published' THEN COALESCE(published_at, $12) ELSE published_at END, \
-         review_by = $13 WHERE id = $1 AND version = $14 RETURNING {ARTICLE_COLUMNS}"
+         review_by = $13, organization_id = $15 WHERE id = $1 AND version = $14 RETURNING {ARTICLE_COLUMNS}"
     );
     let row = conn
         .query_one_raw(stmt(
@@ -277,6 +317,7 @@ pub async fn update_article(
                 now.0.into(),
                 a.review_by.map(|t| t.0).into(),
                 expected_version.into(),
+                a.organization_id.into(),
             ],
         ))
         .await?;
@@ -323,8 +364,7 @@ pub async fn find_article_by_external_id(
 /// What an article listing is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter<'a> {
-    pub statuses: &'a [&'a str],
-    pub visibilities: &'a [&'a str],
+    pub reach: Reach<'a>,
     pub category_id: Option<i64>,
     pub locale: Option<&'a str>,
     pub translation_key: Option<&'a str>,
@@ -335,8 +375,8 @@ pub struct ArticleFilter<'a> {
 
 /// The article columns with the bodies replaced by empty strings.
 const ARTICLE_HEAD_COLUMNS: &str = "id, slug, locale, translation_key, title, '' AS body_markdown, '' AS body_html, \
-     '' AS body_text, category_id, visibility, status, external_id, author_id, version, created_at, updated_at, \
-     published_at, review_by";
+     '' AS body_text, category_id, visibility, organization_id, status, external_id, author_id, version, created_at, \
+     updated_at, published_at, review_by";
 
 /// Articles matching `f`, most recently updated first (by id below `before_id` for paging when the
 /// order is by id), at most `limit`.
@@ -347,16 +387,13 @@ pub async fn list_articles(
     limit: u64,
 ) -> Result<Vec<Article>> {
     let mut values: Vec<Value> = vec![before_id.unwrap_or(i64::MAX).into()];
-    let s = in_list(&mut values, f.statuses);
-    let v = in_list(&mut values, f.visibilities);
+    let within = f.reach.sql("", &mut values);
     let columns = if f.titles_only {
         ARTICLE_HEAD_COLUMNS
     } else {
         ARTICLE_COLUMNS
     };
-    let mut sql = format!(
-        "SELECT {columns} FROM kb_articles WHERE id < $1 AND status IN ({s}) AND visibility IN ({v})"
-    );
+    let mut sql = format!("SELECT {columns} FROM kb_articles WHERE id < $1 AND {within}");
     if let Some(c) = f.category_id {
         values.push(c.into());
         sql.push_str(&format!(" AND category_id = ${}", values.len()));
@@ -776,4 +813,34 @@ pub async fn ids_by_slugs(
     rows.iter()
         .map(|r| Ok((r.try_get("", "slug")?, r.try_get("", "id")?)))
         .collect()
+}
+
+/// The articles with these ids, without their bodies (for lists of titles), in no particular order.
+pub async fn article_heads(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Article>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut values: Vec<Value> = Vec::new();
+    let list = in_list(&mut values, ids);
+    let sql = format!("SELECT {ARTICLE_HEAD_COLUMNS} FROM kb_articles WHERE id IN ({list})");
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter().map(decode_article).collect()
+}
+
+/// The published articles of these translation groups, without their bodies.
+pub async fn group_heads(conn: &impl ConnectionTrait, keys: &[String]) -> Result<Vec<Article>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut values: Vec<Value> = Vec::new();
+    let list = in_list(&mut values, keys);
+    let sql = format!(
+        "SELECT {ARTICLE_HEAD_COLUMNS} FROM kb_articles WHERE translation_key IN ({list}) AND status = 'published'"
+    );
+    let rows = conn
+        .query_all_raw(stmt(conn.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter().map(decode_article).collect()
 }

@@ -405,6 +405,7 @@ impl TestApp {
 pub trait Fetch {
     async fn status_of(self) -> u16;
     async fn json_of(self) -> serde_json::Value;
+    async fn text_of(self) -> String;
 }
 
 impl Fetch for reqwest::RequestBuilder {
@@ -419,6 +420,15 @@ impl Fetch for reqwest::RequestBuilder {
             .json()
             .await
             .expect("JSON body")
+    }
+
+    async fn text_of(self) -> String {
+        self.send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("text body")
     }
 }
 

@@ -22,6 +22,8 @@ pub struct ImportItem {
     pub translation: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// The organisation (by slug) whose members may read it, for visibility `organization`.
+    pub organization: Option<String>,
     /// `YYYY-MM-DD`.
     pub review_by: Option<String>,
 }
@@ -52,6 +54,7 @@ pub fn parse_markdown(text: &str, fallback_slug: &str) -> Result<ImportItem, Str
                 "translation" => item.translation = Some(v),
                 "status" => item.status = Some(v),
                 "visibility" => item.visibility = Some(v),
+                "organization" | "organisation" => item.organization = Some(v),
                 "review_by" => item.review_by = Some(v),
                 _ => {}
             }
@@ -115,6 +118,7 @@ pub fn parse_json_line(line: &str) -> Result<ImportItem, String> {
         translation: s("translation"),
         status: s("status"),
         visibility: s("visibility"),
+        organization: s("organization").or_else(|| s("organisation")),
         review_by: s("review_by"),
     })
 }
@@ -240,16 +244,69 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         None => kb::find_article_by_slug(conn, &slug).await?,
     };
     let category_id = category_id(app, item.category.as_deref(), now).await?;
-    let status = item
+    // A status or visibility that is not one of ours is refused: reading an unknown visibility as
+    // "public" would publish what was meant to be kept in.
+    let invalid = |field: &str, choices: &[&str]| {
+        AppError::Invalid(portico_core::ValidationErrors(vec![
+            portico_core::FieldError::new(
+                field,
+                "invalid_choice",
+                format!("one of: {}", choices.join(", ")),
+            ),
+        ]))
+    };
+    const STATUSES: [&str; 3] = ["draft", "published", "archived"];
+    let status = match item
         .status
         .as_deref()
-        .filter(|s| matches!(*s, "draft" | "published" | "archived"))
-        .unwrap_or("published");
-    let visibility = item
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => "published",
+        Some(s) => STATUSES
+            .into_iter()
+            .find(|c| *c == s)
+            .ok_or_else(|| invalid("status", &STATUSES))?,
+    };
+    let organization = item
+        .organization
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
+    let visibility = match item
         .visibility
         .as_deref()
-        .filter(|v| matches!(*v, "public" | "customers" | "internal"))
-        .unwrap_or("public");
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None if organization.is_some() => "organization",
+        None => "public",
+        Some(v) => super::VISIBILITIES
+            .into_iter()
+            .find(|c| *c == v)
+            .ok_or_else(|| invalid("visibility", &super::VISIBILITIES))?,
+    };
+    let organization_id = match (visibility, organization) {
+        ("organization", Some(o)) => Some(
+            portico_storage::organizations::organization_id_by_slug(conn, o)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Invalid(portico_core::ValidationErrors::single(
+                        "organization",
+                        "not_found",
+                        "no organisation has this slug",
+                    ))
+                })?,
+        ),
+        ("organization", None) => {
+            return Err(AppError::Invalid(portico_core::ValidationErrors::single(
+                "organization",
+                "required",
+                "visibility organization needs the organisation's slug",
+            )));
+        }
+        _ => None,
+    };
     let key = item.translation.clone().unwrap_or_else(|| slug.clone());
     let review_by = item.review_by.as_deref().and_then(super::parse_date);
     if let Some(a) = &existing
@@ -259,6 +316,7 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         && a.category_id == category_id
         && a.status == status
         && a.visibility == visibility
+        && a.organization_id == organization_id
         && a.translation_key == key
         && a.review_by == review_by
     {
@@ -275,6 +333,7 @@ pub async fn import_item(app: &App, item: &ImportItem) -> Result<Outcome, AppErr
         body_text: &rendered.text,
         category_id,
         visibility,
+        organization_id,
         status,
         external_id: item.external_id.as_deref(),
         author_id: None,
@@ -361,9 +420,10 @@ pub async fn load_demo(app: &App) -> Result<ImportReport, AppError> {
 pub async fn export_all(app: &App) -> Result<Vec<(String, String)>, AppError> {
     let conn = app.db().conn();
     let mut categories = std::collections::HashMap::new();
-    for (c, _) in kb::list_categories(conn, &[], &[]).await? {
+    for (c, _) in kb::list_categories(conn, &kb::Reach::default()).await? {
         categories.insert(c.id, c.slug);
     }
+    let mut organizations = std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut after = 0;
     loop {
@@ -387,6 +447,18 @@ pub async fn export_all(app: &App) -> Result<Vec<(String, String)>, AppError> {
             }
             field("status", &a.status);
             field("visibility", &a.visibility);
+            if let Some(org) = a.organization_id {
+                if let std::collections::hash_map::Entry::Vacant(e) = organizations.entry(org) {
+                    let slug = portico_storage::organizations::find_organization(conn, org)
+                        .await?
+                        .map(|o| o.slug)
+                        .unwrap_or_default();
+                    e.insert(slug);
+                }
+                if let Some(slug) = organizations.get(&org) {
+                    field("organization", slug);
+                }
+            }
             if let Some(e) = &a.external_id {
                 field("id", e);
             }

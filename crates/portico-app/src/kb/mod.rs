@@ -27,23 +27,60 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 200_000;
 pub const MAX_SLUG_CHARS: usize = 128;
 
-/// The visibilities a viewer may read, and whether they may see drafts and archived articles.
-fn reach(viewer: &Viewer) -> (&'static [&'static str], &'static [&'static str]) {
-    if viewer.can(Permission::WorkQueue) {
-        (
-            &["draft", "published", "archived"],
-            &["public", "customers", "internal"],
-        )
-    } else if viewer.can(Permission::UsePortal) {
-        (&["published"], &["public", "customers"])
-    } else {
-        (&["published"], &["public"])
-    }
+/// Who may read an article: anyone, signed-in customers, the members of one organisation, or staff.
+pub const VISIBILITIES: [&str; 4] = ["public", "customers", "organization", "internal"];
+
+/// What a viewer may read: the visibilities, the organisations whose articles they see, and whether
+/// drafts and archived articles too.
+struct ViewerReach {
+    statuses: &'static [&'static str],
+    visibilities: &'static [&'static str],
+    organizations: Vec<i64>,
 }
 
-/// What the help centre lists: published articles only, even for staff (drafts are for editing).
-fn listed(viewer: &Viewer) -> &'static [&'static str] {
-    reach(viewer).1
+impl ViewerReach {
+    fn of(viewer: &Viewer) -> Self {
+        if viewer.can(Permission::WorkQueue) {
+            Self {
+                statuses: &["draft", "published", "archived"],
+                visibilities: &["public", "customers", "organization", "internal"],
+                organizations: Vec::new(),
+            }
+        } else if viewer.can(Permission::UsePortal) {
+            Self {
+                statuses: &["published"],
+                visibilities: &["public", "customers"],
+                organizations: viewer
+                    .memberships()
+                    .iter()
+                    .map(|m| m.organization_id)
+                    .collect(),
+            }
+        } else {
+            Self {
+                statuses: &["published"],
+                visibilities: &["public"],
+                organizations: Vec::new(),
+            }
+        }
+    }
+
+    /// Everything the viewer may open.
+    fn all(&self) -> kb::Reach<'_> {
+        kb::Reach {
+            statuses: self.statuses,
+            visibilities: self.visibilities,
+            organizations: &self.organizations,
+        }
+    }
+
+    /// What the help centre lists: published articles only, even for staff (drafts are for editing).
+    fn listed(&self) -> kb::Reach<'_> {
+        kb::Reach {
+            statuses: &["published"],
+            ..self.all()
+        }
+    }
 }
 
 /// A category as the help centre shows it.
@@ -82,7 +119,8 @@ pub async fn categories(
     viewer: &Viewer,
     locale: Locale,
 ) -> Result<Vec<CategoryView>, AppError> {
-    let rows = kb::list_categories(app.db().conn(), &["published"], listed(viewer)).await?;
+    let reach = ViewerReach::of(viewer);
+    let rows = kb::list_categories(app.db().conn(), &reach.listed()).await?;
     Ok(rows
         .iter()
         .map(|(c, n)| category_view(c, *n, locale))
@@ -100,11 +138,11 @@ pub async fn category(
     let c = kb::find_category_by_slug(conn, slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let reach = ViewerReach::of(viewer);
     let articles = kb::list_articles(
         conn,
         &ArticleFilter {
-            statuses: &["published"],
-            visibilities: listed(viewer),
+            reach: reach.listed(),
             category_id: Some(c.id),
             ..Default::default()
         },
@@ -149,24 +187,13 @@ pub async fn articles(
     let conn = app.db().conn();
     let category_id = match category.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
-        Some(slug) => Some(
-            kb::find_category_by_slug(conn, slug)
-                .await?
-                .ok_or_else(|| {
-                    AppError::from(ValidationErrors::single(
-                        "category",
-                        "not_found",
-                        "no category has this slug",
-                    ))
-                })?
-                .id,
-        ),
+        Some(slug) => Some(category_id_of(app, slug).await?),
     };
+    let reach = ViewerReach::of(viewer);
     Ok(kb::list_articles(
         conn,
         &ArticleFilter {
-            statuses: &["published"],
-            visibilities: listed(viewer),
+            reach: reach.listed(),
             category_id,
             locale: locale.map(|l| l.as_str()),
             translation_key: None,
@@ -176,6 +203,90 @@ pub async fn articles(
         limit.clamp(1, 100),
     )
     .await?)
+}
+
+/// How long the count of the most read articles is kept before it is counted again.
+const POPULAR_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// The window the most read articles are counted over.
+const POPULAR_DAYS: i64 = 30;
+
+/// Views per article over the last [`POPULAR_DAYS`] days, most first (counted at most every
+/// [`POPULAR_TTL`] per node: the count reads the event log).
+#[derive(Debug, Default)]
+pub(crate) struct PopularCache {
+    slot: std::sync::RwLock<Option<(std::time::Instant, ArticleViews)>>,
+}
+
+/// (article id, views), most first.
+type ArticleViews = std::sync::Arc<Vec<(i64, i64)>>;
+
+async fn article_views(app: &App) -> Result<ArticleViews, AppError> {
+    let cache = app.popular_cache();
+    if let Ok(slot) = cache.slot.read()
+        && let Some((at, views)) = slot.as_ref()
+        && at.elapsed() < POPULAR_TTL
+    {
+        return Ok(views.clone());
+    }
+    let since = portico_core::Timestamp(app.now().0 - POPULAR_DAYS * 86_400_000);
+    let top =
+        portico_storage::events::top_subjects(app.db().conn(), "article_view", since, 200).await?;
+    let views = std::sync::Arc::new(
+        top.into_iter()
+            .filter_map(|(subject, n)| subject.parse::<i64>().ok().map(|id| (id, n)))
+            .collect::<Vec<_>>(),
+    );
+    if let Ok(mut slot) = cache.slot.write() {
+        *slot = Some((std::time::Instant::now(), views.clone()));
+    }
+    Ok(views)
+}
+
+/// The most read published articles the viewer may read (views of the last 30 days, each
+/// translation group once and in `locale` where it has a version), at most `n`, most read first.
+pub async fn popular(
+    app: &App,
+    viewer: &Viewer,
+    locale: Locale,
+    n: usize,
+) -> Result<Vec<Article>, AppError> {
+    let views = article_views(app).await?;
+    if views.is_empty() || n == 0 {
+        return Ok(Vec::new());
+    }
+    let conn = app.db().conn();
+    let ids: Vec<i64> = views.iter().map(|(id, _)| *id).collect();
+    let reach = ViewerReach::of(viewer);
+    let listed = reach.listed();
+    let by_id: std::collections::HashMap<i64, i64> = views.iter().copied().collect();
+    let mut group_views: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for a in kb::article_heads(conn, &ids).await? {
+        if listed.admits(&a) {
+            *group_views.entry(a.translation_key.clone()).or_default() +=
+                by_id.get(&a.id).copied().unwrap_or(0);
+        }
+    }
+    let mut keys: Vec<(String, i64)> = group_views.into_iter().collect();
+    keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    keys.truncate(n);
+    let wanted: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+    let versions: Vec<Article> = kb::group_heads(conn, &wanted)
+        .await?
+        .into_iter()
+        .filter(|a| listed.admits(a))
+        .collect();
+    let mut out = one_per_translation(versions, locale);
+    let rank: std::collections::HashMap<&str, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_str(), i))
+        .collect();
+    out.sort_by_key(|a| {
+        rank.get(a.translation_key.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    Ok(out)
 }
 
 /// An article with what its page shows around it.
@@ -188,6 +299,8 @@ pub struct ArticlePage {
     /// Other published articles of its category in its language.
     pub related: Vec<(String, String)>,
     pub toc: Vec<(u8, String, String)>,
+    /// For visibility `organization`: the organisation's slug.
+    pub organization: Option<String>,
 }
 
 /// An article by id or slug, if the viewer may read it (else 404, whether or not it exists).
@@ -207,11 +320,9 @@ pub async fn article(
         Some(a) => Some(a),
         None => kb::find_article_by_slug(conn, id_or_slug).await?,
     };
-    let (statuses, visibilities) = reach(viewer);
+    let reach = ViewerReach::of(viewer);
     let article = found
-        .filter(|a| {
-            statuses.contains(&a.status.as_str()) && visibilities.contains(&a.visibility.as_str())
-        })
+        .filter(|a| reach.all().admits(a))
         .ok_or(AppError::NotFound)?;
     let category = match article.category_id {
         Some(id) => kb::find_category(conn, id)
@@ -222,8 +333,7 @@ pub async fn article(
     let siblings = kb::list_articles(
         conn,
         &ArticleFilter {
-            statuses: &["published"],
-            visibilities: listed(viewer),
+            reach: reach.listed(),
             translation_key: Some(&article.translation_key),
             titles_only: true,
             ..Default::default()
@@ -241,8 +351,7 @@ pub async fn article(
         Some(cid) => kb::list_articles(
             conn,
             &ArticleFilter {
-                statuses: &["published"],
-                visibilities: listed(viewer),
+                reach: reach.listed(),
                 category_id: Some(cid),
                 locale: Some(&article.locale),
                 translation_key: None,
@@ -260,12 +369,19 @@ pub async fn article(
         None => Vec::new(),
     };
     let toc = render::toc(&article.body_markdown);
+    let organization = match article.organization_id {
+        Some(id) => portico_storage::organizations::find_organization(conn, id)
+            .await?
+            .map(|o| o.slug),
+        None => None,
+    };
     Ok(ArticlePage {
         article,
         category,
         translations,
         related,
         toc,
+        organization,
     })
 }
 
@@ -279,6 +395,9 @@ pub struct ArticleInput {
     pub category: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// For visibility `organization`: the organisation (its slug or id) whose members may read it.
+    /// Given without a visibility, the visibility is `organization`.
+    pub organization: Option<String>,
     /// For new articles: the address (`a-z`, `0-9`, `-`); made from the title when left out.
     pub slug: Option<String>,
     /// Links this article as a translation of the article with this id.
@@ -346,6 +465,7 @@ struct Checked {
     category_id: Option<i64>,
     status: &'static str,
     visibility: &'static str,
+    organization_id: Option<i64>,
     review_by: Option<portico_core::Timestamp>,
 }
 
@@ -409,13 +529,59 @@ async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppErro
         &["draft", "published", "archived"],
         "draft",
     );
+    let organization = input
+        .organization
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
+    let default_visibility = if organization.is_some() {
+        "organization"
+    } else {
+        "public"
+    };
     let visibility = check_choice(
         &mut errors,
         "visibility",
         input.visibility.as_deref(),
-        &["public", "customers", "internal"],
-        "public",
+        &VISIBILITIES,
+        default_visibility,
     );
+    let organization_id = match (visibility, organization) {
+        ("organization", None) => {
+            errors.push(FieldError::new(
+                "organization",
+                "required",
+                "choose the organisation whose members may read it",
+            ));
+            None
+        }
+        ("organization", Some(o)) => {
+            let conn = app.db().conn();
+            let found = match o.parse::<i64>() {
+                Ok(id) => portico_storage::organizations::find_organization(conn, id)
+                    .await?
+                    .map(|org| org.id),
+                Err(_) => portico_storage::organizations::organization_id_by_slug(conn, o).await?,
+            };
+            if found.is_none() {
+                errors.push(FieldError::new(
+                    "organization",
+                    "not_found",
+                    "no organisation has this slug or id",
+                ));
+            }
+            found
+        }
+        (_, Some(_)) => {
+            errors.push(FieldError::new(
+                "organization",
+                "not_allowed",
+                "an organisation is chosen only with visibility organization",
+            ));
+            None
+        }
+        (_, None) => None,
+    };
     let category_id = match input
         .category
         .as_deref()
@@ -470,6 +636,7 @@ async fn check_input(app: &App, input: &ArticleInput) -> Result<Checked, AppErro
         category_id,
         status,
         visibility,
+        organization_id,
         review_by,
     })
 }
@@ -534,6 +701,7 @@ pub async fn create_article(
             body_text: &rendered.text,
             category_id: c.category_id,
             visibility: c.visibility,
+            organization_id: c.organization_id,
             status: c.status,
             external_id: input.external_id.as_deref(),
             author_id: Some(author),
@@ -575,6 +743,10 @@ pub async fn update_article(
             .map(|c| c.slug),
         None => None,
     };
+    let visibility = patch
+        .visibility
+        .clone()
+        .unwrap_or(current.visibility.clone());
     let input = ArticleInput {
         title: patch.title.clone().unwrap_or(current.title.clone()),
         body_markdown: patch
@@ -584,12 +756,13 @@ pub async fn update_article(
         locale: patch.locale.clone().unwrap_or(current.locale.clone()),
         category: patch.category.clone().or(current_category),
         status: Some(patch.status.clone().unwrap_or(current.status.clone())),
-        visibility: Some(
-            patch
-                .visibility
-                .clone()
-                .unwrap_or(current.visibility.clone()),
-        ),
+        visibility: Some(visibility.clone()),
+        // The organisation stays while the article stays for one.
+        organization: patch.organization.clone().or_else(|| {
+            (visibility == "organization")
+                .then(|| current.organization_id.map(|o| o.to_string()))
+                .flatten()
+        }),
         review_by: patch
             .review_by
             .clone()
@@ -619,6 +792,7 @@ pub async fn update_article(
             body_text: &rendered.text,
             category_id: c.category_id,
             visibility: c.visibility,
+            organization_id: c.organization_id,
             status: c.status,
             external_id: current.external_id.as_deref(),
             author_id: Some(author),
@@ -661,6 +835,8 @@ pub struct ArticlePatch {
     pub category: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// The organisation (slug or id) for visibility `organization`.
+    pub organization: Option<String>,
     /// `YYYY-MM-DD`; an empty string clears the date.
     pub review_by: Option<String>,
     /// The version this edit was made from: when the article has moved on since, the save is refused
@@ -702,15 +878,56 @@ pub async fn search(
     limit: usize,
     ranking: crate::search::semantic::Ranking,
 ) -> Result<SearchResults, AppError> {
-    crate::search::search_kinds(app, viewer, locale, query, limit, &[ARTICLE], ranking).await
+    search_category(app, viewer, locale, query, limit, None, ranking).await
 }
 
-fn audience_of(visibility: &str) -> Audience {
-    match visibility {
-        "public" => Audience::Public,
-        "customers" => Audience::Customers,
+/// [`search`] within one category (by slug; an unknown slug is a 422 on `category`).
+pub async fn search_category(
+    app: &App,
+    viewer: &Viewer,
+    locale: Locale,
+    query: &str,
+    limit: usize,
+    category: Option<&str>,
+    ranking: crate::search::semantic::Ranking,
+) -> Result<SearchResults, AppError> {
+    let tags = match category.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Vec::new(),
+        Some(slug) => vec![category_tag(category_id_of(app, slug).await?)],
+    };
+    let scope = crate::search::Scope {
+        entities: &[ARTICLE],
+        tags,
+    };
+    crate::search::search_in(app, viewer, locale, query, limit, scope, ranking).await
+}
+
+/// The id of the category with this slug, or a 422 naming `category`.
+async fn category_id_of(app: &App, slug: &str) -> Result<i64, AppError> {
+    Ok(kb::find_category_by_slug(app.db().conn(), slug)
+        .await?
+        .ok_or_else(|| {
+            AppError::from(ValidationErrors::single(
+                "category",
+                "not_found",
+                "no category has this slug",
+            ))
+        })?
+        .id)
+}
+
+fn audience_of(a: &Article) -> Audience {
+    match (a.visibility.as_str(), a.organization_id) {
+        ("public", _) => Audience::Public,
+        ("customers", _) => Audience::Customers,
+        ("organization", Some(org)) => Audience::Organization(org),
         _ => Audience::Staff,
     }
+}
+
+/// The search tag of articles in a category.
+pub fn category_tag(category_id: i64) -> String {
+    format!("category:{category_id}")
 }
 
 fn doc_of(a: &Article) -> SearchDoc {
@@ -719,11 +936,12 @@ fn doc_of(a: &Article) -> SearchDoc {
         // One search "thing" per translation group, so a match in either language is listed once.
         entity_id: a.translation_key.clone(),
         locale: a.locale.clone(),
-        audience: audience_of(&a.visibility),
+        audience: audience_of(a),
         title: a.title.clone(),
         body: a.body_text.clone(),
         url: format!("/kb/articles/{}", a.slug),
         vectors: Vec::new(),
+        tags: a.category_id.map(category_tag).into_iter().collect(),
     }
 }
 
@@ -735,8 +953,11 @@ async fn group_docs(app: &App, key: &str) -> Result<Vec<SearchDoc>, AppError> {
     let rows = kb::list_articles(
         app.db().conn(),
         &ArticleFilter {
-            statuses: &["published"],
-            visibilities: &["public", "customers", "internal"],
+            reach: kb::Reach {
+                statuses: &["published"],
+                visibilities: &VISIBILITIES,
+                organizations: &[],
+            },
             translation_key: Some(key),
             ..Default::default()
         },
@@ -908,6 +1129,23 @@ pub async fn record_event(
     );
 }
 
+/// The organisations an article can be written for: (slug, name), by name, at most 1,000 (agents and
+/// administrators).
+pub async fn organization_choices(
+    app: &App,
+    viewer: &Viewer,
+) -> Result<Vec<(String, String)>, AppError> {
+    viewer.require(Permission::WorkQueue)?;
+    let mut rows =
+        portico_storage::organizations::list_organizations(app.db().conn(), None, None, 1000)
+            .await?;
+    rows.sort_by(|a, b| a.organization.name.cmp(&b.organization.name));
+    Ok(rows
+        .into_iter()
+        .map(|o| (o.organization.slug, o.organization.name))
+        .collect())
+}
+
 /// Every article for the people who write them (agents and administrators), newest first, optionally
 /// of one status.
 pub async fn manage_list(
@@ -925,8 +1163,11 @@ pub async fn manage_list(
     Ok(kb::list_articles(
         app.db().conn(),
         &ArticleFilter {
-            statuses,
-            visibilities: &["public", "customers", "internal"],
+            reach: kb::Reach {
+                statuses,
+                visibilities: &VISIBILITIES,
+                organizations: &[],
+            },
             ..Default::default()
         },
         None,
@@ -1135,7 +1376,7 @@ pub struct CategoryInput {
 /// Every category for administrators (with their names in both languages), in order.
 pub async fn all_categories(app: &App, viewer: &Viewer) -> Result<Vec<Category>, AppError> {
     viewer.require(Permission::Administer)?;
-    Ok(kb::list_categories(app.db().conn(), &[], &[])
+    Ok(kb::list_categories(app.db().conn(), &kb::Reach::default())
         .await?
         .into_iter()
         .map(|(c, _)| c)

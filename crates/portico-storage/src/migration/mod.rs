@@ -14,6 +14,7 @@ mod m0006_kb_feedback_events;
 mod m0007_kb_review_by;
 mod m0008_kb_files;
 mod m0009_kb_embeddings;
+mod m0010_kb_organization;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_kb_review_by::Migration),
             Box::new(m0008_kb_files::Migration),
             Box::new(m0009_kb_embeddings::Migration),
+            Box::new(m0010_kb_organization::Migration),
         ]
     }
 }

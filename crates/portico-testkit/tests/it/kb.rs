@@ -1007,7 +1007,268 @@ async fn an_edit_from_an_old_version_is_a_conflict(kind: DbKind) {
     assert_eq!(r["body_markdown"], "Weekdays 9 to 5.");
 }
 
+/// Articles for one organisation reach its members and staff only, in reading, lists and search; the
+/// organisation is checked and named; bad combinations are refused naming the field.
+async fn organisation_articles_reach_only_their_members(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    let a = &admin.client;
+    let member = app.client_as(Role::Customer).await;
+    let outsider = app.client_as(Role::Customer).await;
+    let org = a
+        .post(app.url("/api/v1/admin/organizations"))
+        .json(&json!({"name": "Harbour Logistics"}))
+        .json_of()
+        .await;
+    let org_id = org["id"].as_i64().unwrap();
+    assert_eq!(
+        a.put(app.url(&format!(
+            "/api/v1/admin/organizations/{org_id}/members/{}",
+            member.account.id
+        )))
+        .json(&json!({}))
+        .status_of()
+        .await,
+        204
+    );
+    // By slug, and by id with the visibility implied.
+    let by_slug = create(a, &app, json!({"title": "Harbour contract rates", "body_markdown": "The marigold freight rates of your contract.", "locale": "en", "status": "published", "category": "orders-delivery", "visibility": "organization", "organization": org["slug"]})).await;
+    assert_eq!(by_slug["visibility"], "organization");
+    assert_eq!(by_slug["organization"], org["slug"]);
+    let by_id = create(a, &app, json!({"title": "Harbour escalation contacts", "body_markdown": "Call the cobalt desk.", "locale": "en", "status": "published", "organization": org_id})).await;
+    assert_eq!(by_id["visibility"], "organization");
+
+    let get = |c: &reqwest::Client, id: &Value| {
+        c.get(app.url(&format!("/api/v1/kb/articles/{id}")))
+            .status_of()
+    };
+    assert_eq!(get(&member.client, &by_slug["id"]).await, 200);
+    assert_eq!(get(&outsider.client, &by_slug["id"]).await, 404);
+    assert_eq!(get(&app.client, &by_slug["id"]).await, 404);
+    assert_eq!(get(a, &by_slug["id"]).await, 200);
+    let page = |c: &reqwest::Client| {
+        c.get(app.url("/kb/articles/harbour-contract-rates"))
+            .status_of()
+    };
+    assert_eq!(page(&member.client).await, 200);
+    assert_eq!(page(&outsider.client).await, 404);
+    // Search: members and staff find it; others do not.
+    assert!(
+        found(
+            &app,
+            &member.client,
+            "marigold freight",
+            "harbour-contract-rates"
+        )
+        .await
+    );
+    assert!(found(&app, a, "marigold freight", "harbour-contract-rates").await);
+    assert!(
+        !found(
+            &app,
+            &outsider.client,
+            "marigold freight",
+            "harbour-contract-rates"
+        )
+        .await
+    );
+    assert!(
+        !found(
+            &app,
+            &app.client,
+            "marigold freight",
+            "harbour-contract-rates"
+        )
+        .await
+    );
+    // Lists and topic counts follow the same rule.
+    let listed = |c: &reqwest::Client| {
+        c.get(app.url("/api/v1/kb/articles?category=orders-delivery&limit=100"))
+            .json_of()
+    };
+    let has = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["slug"] == "harbour-contract-rates")
+    };
+    assert!(has(&listed(&member.client).await));
+    assert!(!has(&listed(&outsider.client).await));
+
+    // Leaving the organisation ends access at once.
+    assert_eq!(
+        a.delete(app.url(&format!(
+            "/api/v1/admin/organizations/{org_id}/members/{}",
+            member.account.id
+        )))
+        .status_of()
+        .await,
+        204
+    );
+    assert_eq!(get(&member.client, &by_slug["id"]).await, 404);
+
+    // Making it public clears the organisation.
+    let public = a
+        .patch(app.url(&format!("/api/v1/kb/articles/{}", by_id["id"])))
+        .json(&json!({"visibility": "public"}))
+        .json_of()
+        .await;
+    assert_eq!(public["visibility"], "public");
+    assert_eq!(public["organization"], Value::Null);
+    assert_eq!(get(&outsider.client, &by_id["id"]).await, 200);
+
+    // Bad combinations name the field.
+    for (body, field) in [
+        (
+            json!({"title": "x", "body_markdown": "y", "locale": "en", "visibility": "organization"}),
+            "organization",
+        ),
+        (
+            json!({"title": "x", "body_markdown": "y", "locale": "en", "organization": "no-such-org"}),
+            "organization",
+        ),
+        (
+            json!({"title": "x", "body_markdown": "y", "locale": "en", "organization": 999999}),
+            "organization",
+        ),
+        (
+            json!({"title": "x", "body_markdown": "y", "locale": "en", "visibility": "public", "organization": org_id}),
+            "organization",
+        ),
+    ] {
+        let r = a
+            .post(app.url("/api/v1/kb/articles"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+    }
+    app.stop().await;
+}
+
+/// Search within one topic (API and page), the page when nothing matches, and the most read articles.
+async fn topic_filter_no_results_page_and_most_read(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let anon = &app.client;
+    let slugs = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["slug"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let search = |q: &'static str, category: &'static str| {
+        anon.get(app.url("/api/v1/kb/search"))
+            .query(&[("q", q), ("category", category)])
+    };
+    // Wait for the index to hold the demo.
+    assert!(found(&app, anon, "refund", "request-a-refund").await);
+    let everywhere = slugs(&search("refund", "").json_of().await);
+    assert!(everywhere.contains(&"request-a-refund".to_string()));
+    let in_returns = search("refund", "returns-refunds").json_of().await;
+    assert!(slugs(&in_returns).contains(&"request-a-refund".to_string()));
+    let returns_topic = anon
+        .get(app.url("/api/v1/kb/articles?category=returns-refunds&limit=100"))
+        .json_of()
+        .await;
+    let in_topic = slugs(&returns_topic);
+    assert!(
+        slugs(&in_returns).iter().all(|s| in_topic.contains(s)),
+        "only the topic's articles: {in_returns}"
+    );
+    let elsewhere = search("refund", "account-security").json_of().await;
+    assert!(!slugs(&elsewhere).contains(&"request-a-refund".to_string()));
+    let unknown = search("refund", "no-such-topic").send().await.unwrap();
+    assert_eq!(unknown.status(), 422);
+    let p: Value = unknown.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "category");
+
+    // The page: a topic select that keeps the choice, and results within it.
+    let page = app.get("/search?q=refund&category=returns-refunds").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("name=\"category\""), "{html}");
+    assert!(html.contains("value=\"returns-refunds\" selected"));
+    assert!(html.contains("/kb/articles/request-a-refund"));
+    // An unknown topic in an old link searches everything.
+    assert_eq!(
+        app.get("/search?q=refund&category=gone").await.status(),
+        200
+    );
+
+    // Some visitors read two articles; the most read come first on the help centre and when nothing
+    // matches.
+    for (i, slug) in [
+        "reset-your-password",
+        "reset-your-password",
+        "reset-your-password",
+        "request-a-refund",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let visitor = reqwest::Client::builder()
+            .user_agent(format!("reader {i}"))
+            .build()
+            .unwrap();
+        assert_eq!(
+            visitor
+                .get(app.url(&format!("/kb/articles/{slug}")))
+                .status_of()
+                .await,
+            200
+        );
+    }
+    assert!(
+        portico_testkit::portico_app::analytics::flush(&app.app, Duration::from_secs(10)).await
+    );
+    let none = app
+        .get("/search?q=zzqxv+wobblegarth")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(none.contains("Most read articles"), "{none}");
+    let first = none.find("/kb/articles/reset-your-password").unwrap();
+    let second = none.find("/kb/articles/request-a-refund").unwrap();
+    assert!(first < second, "most read first");
+    // Visitors are not offered to write the missing article; agents are.
+    assert!(!none.contains("/kb/manage/new?title="));
+    let agent = app.client_as(Role::Agent).await;
+    let for_agent = agent
+        .client
+        .get(app.url("/search?q=zzqxv+wobblegarth"))
+        .text_of()
+        .await;
+    assert!(
+        for_agent.contains("/kb/manage/new?title=zzqxv"),
+        "{for_agent}"
+    );
+    let index = app.get("/kb").await.text().await.unwrap();
+    assert!(index.contains("kb-popular"));
+    // In Chinese too.
+    let zh_none = app
+        .get_in("/search?q=zzqxv", "zh-CN")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(zh_none.contains("阅读最多的文章"), "{zh_none}");
+    app.stop().await;
+}
+
 both!(
+    organisation_articles_reach_only_their_members,
+    topic_filter_no_results_page_and_most_read,
     an_edit_from_an_old_version_is_a_conflict,
     administrators_manage_topics,
     images_are_checked_stored_and_served,

@@ -174,8 +174,10 @@ pub struct ArticleOut {
     pub category: Option<String>,
     /// `draft`, `published` or `archived`.
     pub status: String,
-    /// `public`, `customers` or `internal`.
+    /// `public`, `customers`, `organization` or `internal`.
     pub visibility: String,
+    /// For visibility `organization`: the slug of the organisation whose members may read it.
+    pub organization: Option<String>,
     pub version: i32,
     /// RFC 3339.
     pub updated_at: String,
@@ -196,6 +198,7 @@ fn article_out(page: kb::ArticlePage, staff: bool) -> ArticleOut {
         category: page.category.map(|c| c.slug),
         status: a.status,
         visibility: a.visibility,
+        organization: page.organization,
         version: a.version,
         updated_at: a.updated_at.to_rfc3339(),
         review_by: if staff {
@@ -228,6 +231,23 @@ pub async fn article_show(
     Ok(Json(article_out(page, viewer.can(Permission::WorkQueue))))
 }
 
+/// An organisation, by id or by slug.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum OrganizationIdOrSlug {
+    Id(i64),
+    Slug(String),
+}
+
+impl OrganizationIdOrSlug {
+    fn into_text(self) -> String {
+        match self {
+            OrganizationIdOrSlug::Id(id) => id.to_string(),
+            OrganizationIdOrSlug::Slug(s) => s,
+        }
+    }
+}
+
 /// A new article.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ArticleCreate {
@@ -241,8 +261,11 @@ pub struct ArticleCreate {
     pub category: Option<String>,
     /// `draft` (default), `published` or `archived`.
     pub status: Option<String>,
-    /// `public` (default), `customers` or `internal`.
+    /// `public` (default), `customers`, `organization` or `internal`.
     pub visibility: Option<String>,
+    /// For visibility `organization`: the organisation, by id or slug, whose members may read it
+    /// (given alone, the visibility is `organization`).
+    pub organization: Option<OrganizationIdOrSlug>,
     /// Lower-case letters, digits and dashes; made from the title when left out.
     pub slug: Option<String>,
     /// The id of the article this one translates.
@@ -287,6 +310,7 @@ pub async fn article_create(
             category: req.category,
             status: req.status,
             visibility: req.visibility,
+            organization: req.organization.map(OrganizationIdOrSlug::into_text),
             slug: req.slug,
             translation_of: req.translation_of,
             review_by: req.review_by,
@@ -310,6 +334,8 @@ pub struct ArticleUpdate {
     pub category: Option<String>,
     pub status: Option<String>,
     pub visibility: Option<String>,
+    /// The organisation (id or slug) for visibility `organization`.
+    pub organization: Option<OrganizationIdOrSlug>,
     /// `YYYY-MM-DD`; an empty string clears the date.
     pub review_by: Option<String>,
     /// The `version` this edit starts from. When someone saved since, the answer is 409 (with
@@ -346,6 +372,7 @@ pub async fn article_update(
             category: req.category,
             status: req.status,
             visibility: req.visibility,
+            organization: req.organization.map(OrganizationIdOrSlug::into_text),
             review_by: req.review_by,
             base_version: req.base_version,
         },
@@ -384,6 +411,8 @@ pub struct KbSearchQuery {
     pub limit: Option<usize>,
     /// `best` (default) or `words`, as for `GET /api/v1/search`.
     pub ranking: Option<String>,
+    /// Only articles of this category (its slug).
+    pub category: Option<String>,
 }
 
 /// A matching article.
@@ -409,7 +438,7 @@ pub struct KbHits {
     params(KbSearchQuery),
     responses(
         (status = 200, description = "Best matches first", body = KbHits),
-        (status = 422, description = "An unknown `locale` or `ranking`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown `locale`, `ranking` or `category`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn kb_search(
     State(state): State<WebState>,
@@ -429,12 +458,13 @@ pub async fn kb_search(
         })?,
     };
     let ranking = super::search::ranking_param(q.ranking.as_deref())?;
-    let found = kb::search(
+    let found = kb::search_category(
         &state.app,
         &viewer,
         locale,
         &q.q,
         q.limit.unwrap_or(10),
+        q.category.as_deref(),
         ranking,
     )
     .await?;

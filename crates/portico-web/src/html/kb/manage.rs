@@ -87,6 +87,9 @@ pub struct EditorForm {
     pub category: String,
     #[serde(default)]
     pub visibility: String,
+    /// The organisation's slug, for visibility `organization`.
+    #[serde(default)]
+    pub organization: String,
     #[serde(default)]
     pub status: String,
     /// `YYYY-MM-DD` or empty.
@@ -110,6 +113,8 @@ pub struct EditPage {
     pub slug: String,
     pub form: EditorForm,
     pub categories: Vec<CategoryView>,
+    /// The organisations an article can be written for: (slug, name).
+    pub organizations: Vec<(String, String)>,
     pub preview: Option<String>,
     pub versions: Vec<Version>,
     pub errors: FormErrors,
@@ -117,6 +122,13 @@ pub struct EditPage {
 
 async fn categories(state: &WebState, page: &PageContext) -> Result<Vec<CategoryView>, AppError> {
     kb::categories(&state.app, &page.viewer, page.lang).await
+}
+
+async fn organizations(
+    state: &WebState,
+    page: &PageContext,
+) -> Result<Vec<(String, String)>, AppError> {
+    kb::organization_choices(&state.app, &page.viewer).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +158,7 @@ pub async fn new_show(
         ..Default::default()
     };
     let categories = categories(&state, &page).await?;
+    let organizations = organizations(&state, &page).await?;
     Ok(render(
         StatusCode::OK,
         &EditPage {
@@ -154,6 +167,7 @@ pub async fn new_show(
             slug: String::new(),
             form,
             categories,
+            organizations,
             preview: None,
             versions: Vec::new(),
             errors: FormErrors::default(),
@@ -166,6 +180,12 @@ fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// The organisation chosen in the editor, which counts only with visibility `organization` (the
+/// choice may stay selected after switching to another visibility on a page without script).
+fn organization_of(form: &EditorForm) -> Option<String> {
+    opt(&form.organization).filter(|_| form.visibility.trim() == "organization")
+}
+
 pub async fn new_submit(
     State(state): State<WebState>,
     page: PageContext,
@@ -175,6 +195,7 @@ pub async fn new_submit(
         return Ok(r);
     }
     let categories = categories(&state, &page).await?;
+    let organizations = organizations(&state, &page).await?;
     if form.action == "preview" {
         let preview = Some(kb::render::render(&form.body_markdown).html);
         return Ok(render(
@@ -185,6 +206,7 @@ pub async fn new_submit(
                 slug: String::new(),
                 form,
                 categories,
+                organizations,
                 preview,
                 versions: Vec::new(),
                 errors: FormErrors::default(),
@@ -199,6 +221,7 @@ pub async fn new_submit(
         category: opt(&form.category),
         status: opt(&form.status),
         visibility: opt(&form.visibility),
+        organization: organization_of(&form),
         review_by: opt(&form.review_by),
         ..Default::default()
     };
@@ -214,6 +237,7 @@ pub async fn new_submit(
                     slug: String::new(),
                     form,
                     categories,
+                    organizations,
                     preview: None,
                     versions: Vec::new(),
                     errors,
@@ -238,6 +262,7 @@ async fn edit_page(
     let a = kb::article(&state.app, &page.viewer, &id.to_string(), page.lang).await?;
     let versions = kb::versions(&state.app, &page.viewer, id).await?;
     let categories = categories(state, &page).await?;
+    let organizations = organizations(state, &page).await?;
     let form = form.unwrap_or_else(|| EditorForm {
         title: a.article.title.clone(),
         body_markdown: a.article.body_markdown.clone(),
@@ -248,6 +273,7 @@ async fn edit_page(
             .map(|c| c.slug.clone())
             .unwrap_or_default(),
         visibility: a.article.visibility.clone(),
+        organization: a.organization.clone().unwrap_or_default(),
         status: a.article.status.clone(),
         review_by: a.article.review_by.map(kb::format_date).unwrap_or_default(),
         base_version: Some(a.article.version),
@@ -259,6 +285,7 @@ async fn edit_page(
         slug: a.article.slug.clone(),
         form,
         categories,
+        organizations,
         preview: None,
         versions,
         errors: FormErrors::default(),
@@ -303,6 +330,7 @@ pub async fn edit_submit(
         category: Some(form.category.clone()),
         status: Some(form.status.clone()),
         visibility: Some(form.visibility.clone()),
+        organization: organization_of(&form),
         review_by: Some(form.review_by.clone()),
         base_version: form.base_version,
     };

@@ -54,6 +54,8 @@ pub struct IndexPage {
     pub page: PageContext,
     pub categories: Vec<CategoryView>,
     pub recent: Vec<ArticleLink>,
+    /// The most read articles of the last 30 days.
+    pub popular: Vec<ArticleLink>,
 }
 
 pub async fn index_show(
@@ -65,11 +67,17 @@ pub async fn index_show(
     let mut recent = kb::one_per_translation(latest, page.lang);
     recent.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
     let recent = recent.iter().take(8).map(|a| link(&page, a)).collect();
+    let popular = kb::popular(&state.app, &page.viewer, page.lang, 8)
+        .await?
+        .iter()
+        .map(|a| link(&page, a))
+        .collect();
     Ok(render(
         StatusCode::OK,
         &IndexPage {
             categories,
             recent,
+            popular,
             page,
         },
     ))

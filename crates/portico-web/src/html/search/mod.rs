@@ -1,6 +1,7 @@
 //! `/search`: what the visitor typed in the home page's search box, matched against everything the
-//! portal offers that they may see, in their language; with no match, the page says so and offers the
-//! home page's tasks instead.
+//! portal offers that they may see, in their language, optionally within one help-centre topic; with no
+//! match, the page says so and offers the most read articles and the home page's tasks instead (and, for
+//! agents, writing the missing article).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -27,6 +28,14 @@ pub struct SearchPage {
     pub results: Vec<ResultView>,
     pub total: usize,
     pub suggestions: Vec<TaskView>,
+    /// The topic searched in (its slug; empty: everything).
+    pub category: String,
+    /// The topics to search in: (slug, name).
+    pub categories: Vec<(String, String)>,
+    /// The most read articles, when nothing matched: (slug, title).
+    pub popular: Vec<(String, String)>,
+    /// The visitor writes articles (offer to write the one that is missing).
+    pub can_write: bool,
 }
 
 /// One result as the page shows it.
@@ -96,6 +105,9 @@ impl From<Hit> for ResultView {
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// A help-centre topic's slug.
+    #[serde(default)]
+    category: String,
 }
 
 pub async fn search_show(
@@ -106,15 +118,28 @@ pub async fn search_show(
 ) -> Result<Response, HtmlError> {
     let q = normalize_query(&query.q);
     let viewer = &page.viewer;
-    let found = portico_app::search::search(
-        &state.app,
-        viewer,
-        page.lang,
-        &q,
-        20,
-        portico_app::search::semantic::Ranking::Best,
-    )
-    .await?;
+    let topics = portico_app::kb::categories(&state.app, viewer, page.lang).await?;
+    // An unknown topic (an old link) searches everything rather than failing.
+    let category = topics
+        .iter()
+        .find(|c| c.slug == query.category.trim())
+        .map(|c| c.slug.clone())
+        .unwrap_or_default();
+    let ranking = portico_app::search::semantic::Ranking::Best;
+    let found = if category.is_empty() {
+        portico_app::search::search(&state.app, viewer, page.lang, &q, 20, ranking).await?
+    } else {
+        portico_app::kb::search_category(
+            &state.app,
+            viewer,
+            page.lang,
+            &q,
+            20,
+            Some(&category),
+            ranking,
+        )
+        .await?
+    };
     let total = found.total;
     if !q.is_empty() {
         let kind = if total == 0 { "search_zero" } else { "search" };
@@ -140,11 +165,27 @@ pub async fn search_show(
             ResultView::from(h)
         })
         .collect();
-    let suggestions = if results.is_empty() && !q.is_empty() {
+    let nothing = results.is_empty() && !q.is_empty();
+    let suggestions = if nothing {
         portal_info(&state.app, page.lang).await?.tasks
     } else {
         Vec::new()
     };
+    let popular = if nothing {
+        portico_app::kb::popular(&state.app, viewer, page.lang, 5)
+            .await?
+            .into_iter()
+            .map(|a| (a.slug, a.title))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let categories = topics
+        .into_iter()
+        .filter(|c| c.articles > 0)
+        .map(|c| (c.slug, c.name))
+        .collect();
+    let can_write = viewer.can(portico_core::Permission::WorkQueue);
     Ok(render(
         StatusCode::OK,
         &SearchPage {
@@ -153,6 +194,10 @@ pub async fn search_show(
             results,
             total,
             suggestions,
+            category,
+            categories,
+            popular,
+            can_write,
         },
     ))
 }
