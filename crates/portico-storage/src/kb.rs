@@ -604,28 +604,39 @@ pub struct StoredFile {
     pub name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// The secret part of its address (`None` for files stored before addresses had one).
+    pub token: Option<String>,
+}
+
+/// A file to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewFile<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+    /// The secret part of its address.
+    pub token: &'a str,
+    pub uploaded_by: Option<i64>,
 }
 
 pub async fn insert_file(
     conn: &impl ConnectionTrait,
-    name: &str,
-    content_type: &str,
-    bytes: &[u8],
-    uploaded_by: Option<i64>,
+    f: &NewFile<'_>,
     now: Timestamp,
 ) -> Result<i64> {
     let row = conn
         .query_one_raw(stmt(
             conn.get_database_backend(),
-            "INSERT INTO kb_files (name, content_type, size, bytes, uploaded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO kb_files (name, content_type, size, bytes, uploaded_by, created_at, token) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             [
-                name.into(),
-                content_type.into(),
-                i64::try_from(bytes.len()).unwrap_or(i64::MAX).into(),
-                bytes.to_vec().into(),
-                uploaded_by.into(),
+                f.name.into(),
+                f.content_type.into(),
+                i64::try_from(f.bytes.len()).unwrap_or(i64::MAX).into(),
+                f.bytes.to_vec().into(),
+                f.uploaded_by.into(),
                 now.0.into(),
+                f.token.into(),
             ],
         ))
         .await?
@@ -637,7 +648,7 @@ pub async fn find_file(conn: &impl ConnectionTrait, id: i64) -> Result<Option<St
     let row = conn
         .query_one_raw(stmt(
             conn.get_database_backend(),
-            "SELECT id, name, content_type, bytes FROM kb_files WHERE id = $1",
+            "SELECT id, name, content_type, bytes, token FROM kb_files WHERE id = $1",
             [id.into()],
         ))
         .await?;
@@ -647,6 +658,7 @@ pub async fn find_file(conn: &impl ConnectionTrait, id: i64) -> Result<Option<St
             name: r.try_get("", "name")?,
             content_type: r.try_get("", "content_type")?,
             bytes: r.try_get("", "bytes")?,
+            token: r.try_get("", "token")?,
         })
     })
     .transpose()

@@ -158,7 +158,10 @@ pub fn router(app: App, config: WebConfig, ready: Arc<AtomicBool>) -> Router {
             config.request_timeout,
         ))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        // Uploads raise the extractors' limit on their own routes; this outer cap is the larger of the two.
+        .layer(RequestBodyLimitLayer::new(
+            config.body_limit.max(html::kb::manage::UPLOAD_BODY_LIMIT),
+        ))
         .layer(from_fn_with_state(state.clone(), error_pages::error_pages))
         .layer(from_fn(i18n::locale_layer))
         .layer(from_fn_with_state(

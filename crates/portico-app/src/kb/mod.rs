@@ -1267,8 +1267,10 @@ pub async fn compare_versions(
     Ok((a, b, lines))
 }
 
-/// Largest image accepted (the request body limit may be lower).
+/// Largest image accepted.
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Largest other file (a PDF, an office document) accepted.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 
 /// The image type of some bytes, by their signature (never by name or declared type): PNG, JPEG, GIF or
 /// WebP. SVG is refused: it can carry script.
@@ -1286,76 +1288,177 @@ pub fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// An uploaded image: its address and the Markdown that shows it.
+/// The type of a file that is not an image, by its content and, where the content alone cannot tell
+/// (office documents are ZIP archives; CSV is text), its name's extension: PDF; Word, Excel and
+/// PowerPoint documents and ZIP (a ZIP archive named `.docx`, `.xlsx`, `.pptx` or `.zip`); plain text
+/// and CSV (UTF-8 without control characters or markup, named `.txt`, `.csv`, `.md`, `.log` or
+/// without extension). Anything else, HTML and SVG included, is refused.
+pub fn attachment_type(bytes: &[u8], extension: &str) -> Option<(&'static str, &'static str)> {
+    let ext = extension.to_ascii_lowercase();
+    if bytes.starts_with(b"%PDF-") {
+        return Some(("application/pdf", "pdf"));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return match ext.as_str() {
+            "docx" => Some((
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "docx",
+            )),
+            "xlsx" => Some((
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )),
+            "pptx" => Some((
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                "pptx",
+            )),
+            "zip" => Some(("application/zip", "zip")),
+            _ => None,
+        };
+    }
+    // Text only under a text file's name: a "photo.png" that is text is a mislabelled image.
+    if !matches!(ext.as_str(), "txt" | "csv" | "md" | "log" | "") {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return None;
+    }
+    // Text that a browser could take for markup is not accepted even as a download.
+    let head = text
+        .trim_start()
+        .get(..20)
+        .unwrap_or(text.trim_start())
+        .to_ascii_lowercase();
+    if head.starts_with('<') {
+        return None;
+    }
+    match ext.as_str() {
+        "csv" => Some(("text/csv; charset=utf-8", "csv")),
+        _ => Some(("text/plain; charset=utf-8", "txt")),
+    }
+}
+
+/// A stored file: its address and the Markdown that shows it (an image) or links to it.
 #[derive(Debug, Clone)]
-pub struct UploadedImage {
+pub struct UploadedFile {
     pub id: i64,
     pub url: String,
     pub markdown: String,
+    pub content_type: String,
+    pub size: usize,
 }
 
-/// Stores an image for articles (agents and administrators): PNG, JPEG, GIF or WebP up to
-/// [`MAX_IMAGE_BYTES`], checked by content; anything else is 422 on `file`.
-pub async fn upload_image(
+/// Stores an image or file for articles (agents and administrators): PNG, JPEG, GIF or WebP up to
+/// [`MAX_IMAGE_BYTES`], shown in the article; PDF, office documents, ZIP, text and CSV up to
+/// [`MAX_FILE_BYTES`], linked. Checked by content; anything else is 422 on `file`. The address carries
+/// a random token, so files cannot be found by counting.
+pub async fn upload_file(
     app: &App,
     viewer: &Viewer,
     file_name: &str,
     bytes: &[u8],
-) -> Result<UploadedImage, AppError> {
+) -> Result<UploadedFile, AppError> {
     let who = viewer.require(Permission::WorkQueue)?.id;
     if bytes.is_empty() {
-        return Err(ValidationErrors::single("file", "required", "choose an image").into());
+        return Err(ValidationErrors::single("file", "required", "choose a file").into());
     }
-    if bytes.len() > MAX_IMAGE_BYTES {
+    let (stem, extension) = match file_name.rsplit_once('.') {
+        Some((s, e)) => (s, e),
+        None => (file_name, ""),
+    };
+    let image = image_type(bytes);
+    let (content_type, ext) = match image.or_else(|| attachment_type(bytes, extension)) {
+        Some(t) => t,
+        None => {
+            return Err(ValidationErrors::single(
+                "file",
+                "invalid_type",
+                "only PNG, JPEG, GIF and WebP images, PDF, Word, Excel, PowerPoint, ZIP, text and CSV files",
+            )
+            .into());
+        }
+    };
+    let limit = if image.is_some() {
+        MAX_IMAGE_BYTES
+    } else {
+        MAX_FILE_BYTES
+    };
+    if bytes.len() > limit {
         return Err(ValidationErrors::single(
             "file",
             "too_large",
-            format!("an image has at most {} MiB", MAX_IMAGE_BYTES / 1024 / 1024),
+            format!("at most {} MiB", limit / 1024 / 1024),
         )
         .into());
     }
-    let Some((content_type, ext)) = image_type(bytes) else {
-        return Err(ValidationErrors::single(
-            "file",
-            "invalid_type",
-            "only PNG, JPEG, GIF and WebP images",
-        )
-        .into());
-    };
-    let stem = slug_from(
-        file_name
-            .rsplit_once('.')
-            .map(|(s, _)| s)
-            .unwrap_or(file_name),
-    );
+    let stem = slug_from(stem);
     let stem = if stem.is_empty() {
-        "image".to_string()
+        "file".to_string()
     } else {
         stem
     };
     let name = format!("{}.{ext}", stem.chars().take(60).collect::<String>());
+    let token = {
+        use rand::RngCore;
+        let mut raw = [0u8; 16];
+        rand::rng().fill_bytes(&mut raw);
+        crate::identity::tokens::base64url(&raw)
+    };
     let id = kb::insert_file(
         app.db().conn(),
-        &name,
-        content_type,
-        bytes,
-        Some(who),
+        &kb::NewFile {
+            name: &name,
+            content_type,
+            bytes,
+            token: &token,
+            uploaded_by: Some(who),
+        },
         app.now(),
     )
     .await?;
-    let url = format!("/kb/files/{id}/{name}");
-    Ok(UploadedImage {
+    let url = format!("/kb/files/{id}-{token}/{name}");
+    let markdown = if image.is_some() {
+        format!("![{stem}]({url})")
+    } else {
+        format!("[{name}]({url})")
+    };
+    Ok(UploadedFile {
         id,
-        markdown: format!("![{stem}]({url})"),
         url,
+        markdown,
+        content_type: content_type.to_string(),
+        size: bytes.len(),
     })
 }
 
-/// A stored image by id (anyone: images are linked from articles).
-pub async fn image(app: &App, id: i64) -> Result<kb::StoredFile, AppError> {
-    kb::find_file(app.db().conn(), id)
+/// A stored file by the key of its address: `{id}-{token}`, or the bare id of a file stored before
+/// addresses had tokens. A wrong or missing token is 404, like a file that does not exist.
+pub async fn file(app: &App, key: &str) -> Result<kb::StoredFile, AppError> {
+    let (id, token) = match key.split_once('-') {
+        Some((id, token)) => (id, Some(token)),
+        None => (key, None),
+    };
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let f = kb::find_file(app.db().conn(), id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let matches = match (&f.token, token) {
+        (None, None) => true,
+        // Digests are compared, so the time taken tells nothing about the token.
+        (Some(stored), Some(given)) => {
+            crate::identity::tokens::digest(stored) == crate::identity::tokens::digest(given)
+        }
+        _ => false,
+    };
+    if matches {
+        Ok(f)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// The icons a category may use.

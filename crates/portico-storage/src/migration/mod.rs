@@ -15,6 +15,7 @@ mod m0007_kb_review_by;
 mod m0008_kb_files;
 mod m0009_kb_embeddings;
 mod m0010_kb_organization;
+mod m0011_kb_file_tokens;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_kb_files::Migration),
             Box::new(m0009_kb_embeddings::Migration),
             Box::new(m0010_kb_organization::Migration),
+            Box::new(m0011_kb_file_tokens::Migration),
         ]
     }
 }

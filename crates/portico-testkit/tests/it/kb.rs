@@ -770,6 +770,96 @@ async fn images_are_checked_stored_and_served(kind: DbKind) {
         assert_eq!(p["errors"][0]["field"], "file", "{p}");
     }
     assert_eq!(app.get("/kb/files/999999/x.png").await.status(), 404);
+    // The address carries a token: the id alone, or a wrong token, finds nothing.
+    let (key, _) = url
+        .trim_start_matches("/kb/files/")
+        .split_once('/')
+        .unwrap();
+    let (id, token) = key.split_once('-').unwrap();
+    assert_eq!(id, img["id"].to_string());
+    assert!(token.len() >= 20, "{token}");
+    assert_eq!(
+        app.get(&format!("/kb/files/{id}/parcel-locker.png"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/kb/files/{id}-wrongtoken/parcel-locker.png"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get("/kb/files/abc-def/x.png").await.status(), 404);
+
+    // Files: PDF, CSV and office documents are stored and served as downloads; a larger limit than
+    // images, above the general request body limit.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize(3 * 1024 * 1024, b' ');
+    let made = up(&agent.client, "Returns form.pdf", pdf.clone())
+        .json_of()
+        .await;
+    assert_eq!(made["content_type"], "application/pdf");
+    assert_eq!(made["size"], 3 * 1024 * 1024);
+    let pdf_url = made["url"].as_str().unwrap().to_string();
+    assert!(pdf_url.ends_with("/returns-form.pdf"), "{pdf_url}");
+    assert_eq!(made["markdown"], format!("[returns-form.pdf]({pdf_url})"));
+    let served = app.get(&pdf_url).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        served.headers()["content-disposition"],
+        "attachment; filename=\"returns-form.pdf\""
+    );
+    assert_eq!(served.bytes().await.unwrap().len(), pdf.len());
+    let csv = up(
+        &agent.client,
+        "rates.csv",
+        "zone,price\n1,9.90\n".as_bytes().to_vec(),
+    )
+    .json_of()
+    .await;
+    assert_eq!(csv["content_type"], "text/csv; charset=utf-8");
+    let docx = up(
+        &agent.client,
+        "Letter.docx",
+        b"PK\x03\x04rest of a document".to_vec(),
+    )
+    .json_of()
+    .await;
+    assert!(
+        docx["content_type"]
+            .as_str()
+            .unwrap()
+            .contains("wordprocessingml"),
+        "{docx}"
+    );
+    let mut big_image = png.clone();
+    big_image.resize(3 * 1024 * 1024, 0);
+    let mut huge_pdf = pdf.clone();
+    huge_pdf.resize(11 * 1024 * 1024, b' ');
+    for (name, bytes) in [
+        (
+            "page.html",
+            b"<!doctype html><script>alert(1)</script>".to_vec(),
+        ),
+        ("notes.txt", b"<script>alert(1)</script>".to_vec()),
+        ("tool.exe", b"MZ\x90\x00\x03".to_vec()),
+        ("archive.jar", b"PK\x03\x04xx".to_vec()),
+        ("binary.txt", vec![0u8, 1, 2, 3]),
+        ("big.png", big_image),
+    ] {
+        let r = up(&agent.client, name, bytes).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{name}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], "file", "{p}");
+    }
+    // Past the upload limit, the body is refused (413) before it is read: the client may see the
+    // answer, or only the connection closing while it still sends.
+    match up(&agent.client, "huge.pdf", huge_pdf).send().await {
+        Ok(r) => assert_eq!(r.status(), 413),
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
 
     // From the editor page: the image lands at the end of the article as a new version.
     let a = create(&agent.client, &app, json!({"title": "Lockers", "body_markdown": "Use a locker.", "locale": "en", "status": "published"})).await;

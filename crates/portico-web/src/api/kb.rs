@@ -25,7 +25,14 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(article_show, article_update, article_archive))
         .routes(routes!(kb_search))
         .routes(routes!(article_feedback))
-        .routes(routes!(image_upload))
+        .merge(
+            // Only the upload takes bodies as large as a file.
+            utoipa_axum::router::OpenApiRouter::new()
+                .routes(routes!(image_upload))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::html::kb::manage::UPLOAD_BODY_LIMIT,
+                )),
+        )
 }
 
 /// A help-centre category.
@@ -558,27 +565,32 @@ pub async fn article_feedback(
     }))
 }
 
-/// A stored image.
+/// A stored image or file.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageOut {
     pub id: i64,
-    /// Where it is served.
+    /// Where it is served (the address carries a random token: it cannot be guessed from the id).
     pub url: String,
-    /// Markdown that shows it in an article.
+    /// Markdown that shows the image, or links to the file, in an article.
     pub markdown: String,
+    /// The type found in its content, e.g. `image/png`, `application/pdf`.
+    pub content_type: String,
+    /// Bytes.
+    pub size: usize,
 }
 
-/// Upload an image for articles (agents and administrators).
+/// Upload an image or file for articles (agents and administrators).
 ///
-/// A `multipart/form-data` body with the image in the field `file`: PNG, JPEG, GIF or WebP (checked by
-/// content), within the request body limit.
+/// A `multipart/form-data` body with the file in the field `file`: a PNG, JPEG, GIF or WebP image up
+/// to 2 MiB, or a PDF, Word, Excel, PowerPoint, ZIP, text or CSV file up to 10 MiB (checked by
+/// content; office documents and CSV also by the name's extension).
 #[utoipa::path(post, path = "/api/v1/kb/files", tag = "kb", operation_id = "kb_image_upload",
-    request_body(content_type = "multipart/form-data", description = "The image in the field `file`"),
+    request_body(content_type = "multipart/form-data", description = "The image or file in the field `file`"),
     responses(
         (status = 201, description = "Stored", body = ImageOut),
         (status = 403, description = "Not an agent or administrator", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the request body limit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a PNG, JPEG, GIF or WebP image (`file`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a type accepted, or too large for its type (`file`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn image_upload(
     State(state): State<WebState>,
@@ -587,13 +599,15 @@ pub async fn image_upload(
 ) -> Result<(StatusCode, Json<ImageOut>), ApiError> {
     viewer.require(Permission::WorkQueue)?;
     let (name, bytes) = crate::html::kb::manage::file_field(form).await?;
-    let img = kb::upload_image(&state.app, &viewer, &name, &bytes).await?;
+    let img = kb::upload_file(&state.app, &viewer, &name, &bytes).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImageOut {
             id: img.id,
             url: img.url,
             markdown: img.markdown,
+            content_type: img.content_type,
+            size: img.size,
         }),
     ))
 }

@@ -31,7 +31,10 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/kb/manage/{id}", get(edit_show).post(edit_submit))
         .route("/kb/manage/{id}/restore", post(restore_submit))
         .route("/kb/manage/{id}/compare", get(compare_show))
-        .route("/kb/manage/{id}/images", post(image_submit))
+        .route(
+            "/kb/manage/{id}/images",
+            post(image_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
 }
 
 /// Writing the help centre is for agents and administrators.
@@ -429,6 +432,9 @@ pub async fn compare_show(
     ))
 }
 
+/// The largest upload body: the largest file and room for the form around it.
+pub const UPLOAD_BODY_LIMIT: usize = kb::MAX_FILE_BYTES + 64 * 1024;
+
 /// Reads the `file` field of a multipart form: (file name, bytes). A malformed form is 400.
 pub async fn file_field(mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), AppError> {
     let bad =
@@ -439,7 +445,7 @@ pub async fn file_field(mut form: axum::extract::Multipart) -> Result<(String, V
         .map_err(|_| bad("the upload was not a complete form"))?
     {
         if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("image").to_string();
+            let name = field.file_name().unwrap_or("file").to_string();
             let bytes = field
                 .bytes()
                 .await
@@ -447,11 +453,11 @@ pub async fn file_field(mut form: axum::extract::Multipart) -> Result<(String, V
             return Ok((name, bytes.to_vec()));
         }
     }
-    Err(bad("choose an image"))
+    Err(bad("choose a file"))
 }
 
-/// Adds an image: stored, then shown at the end of the article as a new version (move the line to
-/// place it).
+/// Adds an image (shown) or a file (linked) at the end of the article, as a new version (move the line
+/// to place it).
 pub async fn image_submit(
     State(state): State<WebState>,
     page: PageContext,
@@ -463,7 +469,7 @@ pub async fn image_submit(
     }
     let result = async {
         let (name, bytes) = file_field(form).await?;
-        let img = kb::upload_image(&state.app, &page.viewer, &name, &bytes).await?;
+        let img = kb::upload_file(&state.app, &page.viewer, &name, &bytes).await?;
         let a = kb::article(&state.app, &page.viewer, &id.to_string(), page.lang).await?;
         let body = format!(
             "{}\n\n{}\n",

@@ -30,7 +30,7 @@ pub fn routes() -> axum::Router<WebState> {
             "/kb/articles/{slug}/feedback",
             axum::routing::post(feedback_submit),
         )
-        .route("/kb/files/{id}/{name}", get(image_show))
+        .route("/kb/files/{key}/{name}", get(file_show))
 }
 
 /// An article in a list.
@@ -235,18 +235,27 @@ pub async fn feedback_submit(
     }
 }
 
-/// An article image. Served with its checked type, cached for a year (an id never changes content),
-/// never sniffed, and sandboxed should anything try to run.
-pub async fn image_show(
+/// An article's image or file. Served with its checked type, cached for a year (an address never
+/// changes content), never sniffed, and sandboxed should anything try to run; files other than images
+/// are downloads, never shown in the page's origin.
+pub async fn file_show(
     State(state): State<WebState>,
-    Path((id, _name)): Path<(i64, String)>,
+    Path((key, _name)): Path<(String, String)>,
 ) -> Result<Response, HtmlError> {
     use axum::http::{HeaderValue, header};
-    let f = kb::image(&state.app, id).await?;
+    let f = kb::file(&state.app, &key).await?;
+    let image = f.content_type.starts_with("image/");
     let mut res = (StatusCode::OK, f.bytes).into_response();
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&f.content_type) {
         h.insert(header::CONTENT_TYPE, v);
+    }
+    if !image {
+        // Stored names are slugs with an extension: plain ASCII, safe in the header.
+        let disposition = format!("attachment; filename=\"{}\"", f.name.replace('"', ""));
+        if let Ok(v) = HeaderValue::from_str(&disposition) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
     }
     h.insert(
         header::CACHE_CONTROL,
