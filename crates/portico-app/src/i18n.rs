@@ -27,11 +27,35 @@ fn lang_id(l: Locale) -> &'static LanguageIdentifier {
     }
 }
 
+/// Messages without arguments, once formatted: a page asks for dozens of them, and formatting through
+/// Fluent each time cost more than the rest of a cached article page. Only keys that exist are kept, so
+/// the table is bounded by the message files.
+static PLAIN: std::sync::LazyLock<[std::sync::RwLock<HashMap<String, String>>; 2]> =
+    std::sync::LazyLock::new(Default::default);
+
+fn plain_table(locale: Locale) -> &'static std::sync::RwLock<HashMap<String, String>> {
+    match locale {
+        Locale::En => &PLAIN[0],
+        Locale::ZhCn => &PLAIN[1],
+    }
+}
+
 /// The message `key` in `locale` (falling back to English, then to the key itself).
 pub fn t(locale: Locale, key: &str) -> String {
-    LOCALES
-        .try_lookup(lang_id(locale), key)
-        .unwrap_or_else(|| key.to_string())
+    if let Ok(table) = plain_table(locale).read()
+        && let Some(m) = table.get(key)
+    {
+        return m.clone();
+    }
+    match LOCALES.try_lookup(lang_id(locale), key) {
+        Some(m) => {
+            if let Ok(mut table) = plain_table(locale).write() {
+                table.insert(key.to_string(), m.clone());
+            }
+            m
+        }
+        None => key.to_string(),
+    }
 }
 
 /// The message `key` with one named argument.

@@ -299,6 +299,7 @@ async fn rebuild_locked(
     s: &SearchState,
     pending: &mut BTreeSet<i64>,
 ) -> Result<Step, AppError> {
+    app.content_changed();
     let generation = generation(app.db().conn()).await?;
     let now = app.now();
     let conn = app.db().conn();
@@ -417,6 +418,10 @@ pub async fn follow_step(app: &App) -> Result<Step, AppError> {
     let state = FollowState::new(settled, generation, now.0);
     let index = s.index.clone();
     blocking(move || index.apply(changes, state)).await?;
+    if !fresh.is_empty() {
+        // Another node's change (or this node's, seen again): cached content is stale.
+        app.content_changed();
+    }
     pending.extend(fresh.iter().map(|e| e.id));
     pending.retain(|id| *id > settled);
     Ok(Step {

@@ -32,11 +32,18 @@ struct Inner {
     portal_cache: crate::portal::SettingsCache,
     /// The most read articles, recounted every few minutes.
     popular_cache: crate::kb::PopularCache,
+    /// Articles as their pages need them, until content changes.
+    article_cache: crate::kb::ArticleCache,
+    /// Bumped whenever searchable content changes (here, or on another node as the outbox shows):
+    /// caches of content keep what they read together with the generation it was read at.
+    content_generation: std::sync::atomic::AtomicU64,
     search: Option<crate::search::SearchState>,
     /// Events waiting to be written to the event log.
     events: crate::analytics::EventQueue,
     /// The language model for ranking by meaning, once loaded (never on nodes without it).
     embedder: std::sync::OnceLock<Arc<crate::search::semantic::Embedder>>,
+    /// Why the language model could not be loaded or fetched, when it could not.
+    model_problem: std::sync::OnceLock<String>,
 }
 
 impl App {
@@ -76,8 +83,11 @@ impl App {
                 job_wakeup: Notify::new(),
                 portal_cache: Default::default(),
                 popular_cache: Default::default(),
+                article_cache: Default::default(),
+                content_generation: std::sync::atomic::AtomicU64::new(0),
                 search,
                 embedder: std::sync::OnceLock::new(),
+                model_problem: std::sync::OnceLock::new(),
                 events: Default::default(),
             }),
         }
@@ -102,6 +112,17 @@ impl App {
     /// from now on, and this node's workers may embed articles.
     pub fn install_embedder(&self, embedder: Arc<crate::search::semantic::Embedder>) {
         let _ = self.inner.embedder.set(embedder);
+    }
+
+    /// Records why the language model is not in use though it was meant to be (shown on `/readyz` and
+    /// in the admin area). The first reason stays.
+    pub fn note_model_problem(&self, why: String) {
+        let _ = self.inner.model_problem.set(why);
+    }
+
+    /// See [`App::note_model_problem`].
+    pub fn model_problem(&self) -> Option<&str> {
+        self.inner.model_problem.get().map(String::as_str)
     }
 
     /// The database; only use cases touch it (the edges call use cases).
@@ -132,6 +153,24 @@ impl App {
 
     pub(crate) fn popular_cache(&self) -> &crate::kb::PopularCache {
         &self.inner.popular_cache
+    }
+
+    pub(crate) fn article_cache(&self) -> &crate::kb::ArticleCache {
+        &self.inner.article_cache
+    }
+
+    /// Content changed: what caches hold from before is stale.
+    pub fn content_changed(&self) {
+        self.inner
+            .content_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// The current content generation (see [`App::content_changed`]).
+    pub fn content_generation(&self) -> u64 {
+        self.inner
+            .content_generation
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     pub(crate) fn job_wakeup(&self) -> &Notify {

@@ -57,10 +57,11 @@ impl Tx {
         if self.enqueued {
             self.app.wake_workers();
         }
-        if self.outboxed
-            && let Some(s) = self.app.search_state()
-        {
-            s.wake();
+        if self.outboxed {
+            self.app.content_changed();
+            if let Some(s) = self.app.search_state() {
+                s.wake();
+            }
         }
         Ok(())
     }

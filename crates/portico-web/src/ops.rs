@@ -105,6 +105,8 @@ pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Health>)
             )
         } else if ranking.model {
             "by words; meaning as soon as articles are embedded".into()
+        } else if let Some(why) = &ranking.problem {
+            format!("by words only: the language model could not be loaded ({why})")
         } else {
             "by words only: the language model is not installed (portico model fetch)".into()
         }),

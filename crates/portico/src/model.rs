@@ -165,6 +165,19 @@ pub async fn prepare(
     app: &portico_app::App,
     stop: &tokio_util::sync::CancellationToken,
 ) -> ModelState {
+    let state = fetch_and_load(settings, app, stop).await;
+    if let ModelState::Failed(why) = &state {
+        // Said on /readyz and in the admin area, not only in the log.
+        app.note_model_problem(why.clone());
+    }
+    state
+}
+
+async fn fetch_and_load(
+    settings: &Settings,
+    app: &portico_app::App,
+    stop: &tokio_util::sync::CancellationToken,
+) -> ModelState {
     if !settings.raw.search.semantic {
         return ModelState::Off;
     }

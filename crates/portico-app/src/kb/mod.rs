@@ -236,7 +236,10 @@ async fn article_views(app: &App) -> Result<ArticleViews, AppError> {
             .filter_map(|(subject, n)| subject.parse::<i64>().ok().map(|id| (id, n)))
             .collect::<Vec<_>>(),
     );
-    if let Ok(mut slot) = cache.slot.write() {
+    // Nothing read yet (a new help centre) is not kept: the first views show at once.
+    if !views.is_empty()
+        && let Ok(mut slot) = cache.slot.write()
+    {
         *slot = Some((std::time::Instant::now(), views.clone()));
     }
     Ok(views)
@@ -303,37 +306,87 @@ pub struct ArticlePage {
     pub organization: Option<String>,
 }
 
-/// An article by id or slug, if the viewer may read it (else 404, whether or not it exists).
-pub async fn article(
+/// What an article's page needs, whoever reads it; narrowed to the reader on the way out.
+#[derive(Debug)]
+struct CachedArticle {
+    /// The content generation it was read at.
+    generation: u64,
+    /// When it was read: entries are also dropped after [`ARTICLE_CACHE_TTL`], for changes no outbox
+    /// entry announces to other nodes (a topic renamed there).
+    read_at: std::time::Instant,
+    article: Article,
+    category: Option<Category>,
+    /// Published versions of its translation group (without bodies).
+    siblings: Vec<Article>,
+    /// Published articles of its category in its language (without bodies), newest first.
+    related: Vec<Article>,
+    toc: Vec<(u8, String, String)>,
+    organization: Option<String>,
+}
+
+/// Articles as their pages need them, by the id or slug they were asked for, per node, until content
+/// changes ([`App::content_changed`]: a save here, or another node's seen through the outbox).
+#[derive(Debug, Default)]
+pub(crate) struct ArticleCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<CachedArticle>>>,
+}
+
+/// Entries kept at most; past it the cache starts over (a help centre's hot set is far smaller).
+const ARTICLE_CACHE_ENTRIES: usize = 4_096;
+/// Longest an article is served from memory.
+const ARTICLE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Related articles read to choose from (the reader may not see all of them).
+const RELATED_CANDIDATES: u64 = 24;
+
+impl ArticleCache {
+    fn get(&self, key: &str, generation: u64) -> Option<std::sync::Arc<CachedArticle>> {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|c| c.generation == generation && c.read_at.elapsed() < ARTICLE_CACHE_TTL)
+            .cloned()
+    }
+
+    fn put(&self, key: &str, entry: std::sync::Arc<CachedArticle>) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= ARTICLE_CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key.to_string(), entry);
+    }
+}
+
+async fn load_article(
     app: &App,
-    viewer: &Viewer,
     id_or_slug: &str,
-    locale: Locale,
-) -> Result<ArticlePage, AppError> {
+    generation: u64,
+) -> Result<Option<CachedArticle>, AppError> {
     let conn = app.db().conn();
     // An id first; a slug made only of digits (a title such as "2025") is found by slug after.
     let by_id = match id_or_slug.parse::<i64>() {
         Ok(id) => kb::find_article(conn, id).await?,
         Err(_) => None,
     };
-    let found = match by_id {
-        Some(a) => Some(a),
-        None => kb::find_article_by_slug(conn, id_or_slug).await?,
+    let article = match by_id {
+        Some(a) => a,
+        None => match kb::find_article_by_slug(conn, id_or_slug).await? {
+            Some(a) => a,
+            None => return Ok(None),
+        },
     };
-    let reach = ViewerReach::of(viewer);
-    let article = found
-        .filter(|a| reach.all().admits(a))
-        .ok_or(AppError::NotFound)?;
     let category = match article.category_id {
-        Some(id) => kb::find_category(conn, id)
-            .await?
-            .map(|c| category_view(&c, 0, locale)),
+        Some(id) => kb::find_category(conn, id).await?,
         None => None,
+    };
+    let published = kb::Reach {
+        statuses: &["published"],
+        visibilities: &VISIBILITIES,
+        organizations: &[],
     };
     let siblings = kb::list_articles(
         conn,
         &ArticleFilter {
-            reach: reach.listed(),
+            reach: published,
             translation_key: Some(&article.translation_key),
             titles_only: true,
             ..Default::default()
@@ -342,46 +395,92 @@ pub async fn article(
         20,
     )
     .await?;
-    let translations = siblings
-        .iter()
-        .filter(|a| a.id != article.id)
-        .map(|a| (a.locale.clone(), a.slug.clone(), a.id))
-        .collect();
     let related = match article.category_id {
-        Some(cid) => kb::list_articles(
-            conn,
-            &ArticleFilter {
-                reach: reach.listed(),
-                category_id: Some(cid),
-                locale: Some(&article.locale),
-                translation_key: None,
-                titles_only: true,
-            },
-            None,
-            6,
-        )
-        .await?
-        .into_iter()
-        .filter(|a| a.id != article.id)
-        .take(5)
-        .map(|a| (a.slug, a.title))
-        .collect(),
+        Some(cid) => {
+            kb::list_articles(
+                conn,
+                &ArticleFilter {
+                    reach: published,
+                    category_id: Some(cid),
+                    locale: Some(&article.locale),
+                    translation_key: None,
+                    titles_only: true,
+                },
+                None,
+                RELATED_CANDIDATES,
+            )
+            .await?
+        }
         None => Vec::new(),
     };
-    let toc = render::toc(&article.body_markdown);
     let organization = match article.organization_id {
         Some(id) => portico_storage::organizations::find_organization(conn, id)
             .await?
             .map(|o| o.slug),
         None => None,
     };
-    Ok(ArticlePage {
+    let toc = render::toc(&article.body_markdown);
+    Ok(Some(CachedArticle {
+        generation,
+        read_at: std::time::Instant::now(),
         article,
         category,
-        translations,
+        siblings,
         related,
         toc,
         organization,
+    }))
+}
+
+/// An article by id or slug, if the viewer may read it (else 404, whether or not it exists).
+pub async fn article(
+    app: &App,
+    viewer: &Viewer,
+    id_or_slug: &str,
+    locale: Locale,
+) -> Result<ArticlePage, AppError> {
+    // The generation is read before the database, so a change committed meanwhile is not hidden.
+    let generation = app.content_generation();
+    let cached = match app.article_cache().get(id_or_slug, generation) {
+        Some(c) => c,
+        None => {
+            let loaded = load_article(app, id_or_slug, generation)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let loaded = std::sync::Arc::new(loaded);
+            app.article_cache().put(id_or_slug, loaded.clone());
+            loaded
+        }
+    };
+    let reach = ViewerReach::of(viewer);
+    if !reach.all().admits(&cached.article) {
+        return Err(AppError::NotFound);
+    }
+    let listed = reach.listed();
+    let article = cached.article.clone();
+    let translations = cached
+        .siblings
+        .iter()
+        .filter(|a| a.id != article.id && listed.admits(a))
+        .map(|a| (a.locale.clone(), a.slug.clone(), a.id))
+        .collect();
+    let related = cached
+        .related
+        .iter()
+        .filter(|a| a.id != article.id && listed.admits(a))
+        .take(5)
+        .map(|a| (a.slug.clone(), a.title.clone()))
+        .collect();
+    Ok(ArticlePage {
+        category: cached
+            .category
+            .as_ref()
+            .map(|c| category_view(c, 0, locale)),
+        translations,
+        related,
+        toc: cached.toc.clone(),
+        organization: cached.organization.clone(),
+        article,
     })
 }
 
@@ -1462,8 +1561,9 @@ pub async fn file(app: &App, key: &str) -> Result<kb::StoredFile, AppError> {
 }
 
 /// The icons a category may use.
-pub const CATEGORY_ICONS: [&str; 8] = [
-    "package", "refund", "document", "user", "calendar", "chat", "question", "search",
+pub const CATEGORY_ICONS: [&str; 12] = [
+    "package", "refund", "receipt", "card", "user", "lock", "key", "calendar", "document", "chat",
+    "question", "search",
 ];
 
 /// A category as an administrator edits it.
@@ -1543,7 +1643,7 @@ pub async fn save_category(
     if !errors.is_empty() {
         return Err(ValidationErrors(errors).into());
     }
-    Ok(kb::upsert_category(
+    let saved = kb::upsert_category(
         app.db().conn(),
         &Category {
             id: 0,
@@ -1555,5 +1655,8 @@ pub async fn save_category(
         },
         app.now(),
     )
-    .await?)
+    .await?;
+    // Article pages show the topic's name (other nodes' cached pages catch up within a minute).
+    app.content_changed();
+    Ok(saved)
 }

@@ -159,12 +159,14 @@ impl Embedder {
 }
 
 /// How this node ranks, for `/readyz` and the admin area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Status {
     /// This node has the model (it embeds queries and may run the embedding job).
     pub model: bool,
     /// Things in this node's index that have vectors (found by meaning).
     pub things_with_vectors: usize,
+    /// Why the model is not in use though it was meant to be (a damaged file, a failed download).
+    pub problem: Option<String>,
 }
 
 impl Status {
@@ -180,6 +182,7 @@ pub fn status(app: &crate::App) -> Status {
         things_with_vectors: app
             .search_state()
             .map_or(0, |s| s.index().things_with_vectors()),
+        problem: app.model_problem().map(str::to_string),
     }
 }
 

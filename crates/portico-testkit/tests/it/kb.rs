@@ -909,7 +909,7 @@ async fn an_article_saved_on_one_node_is_found_on_another(kind: DbKind) {
         .unwrap();
     let b_url = format!("http://{}", b.addr);
     let agent = a.client_as(Role::Agent).await;
-    create(&agent.client, &a, json!({"title": "Heliotrope vouchers", "body_markdown": "Redeem heliotrope vouchers at checkout.", "locale": "en", "status": "published"})).await;
+    let made = create(&agent.client, &a, json!({"title": "Heliotrope vouchers", "body_markdown": "Redeem heliotrope vouchers at checkout.", "locale": "en", "status": "published"})).await;
     let saved = std::time::Instant::now();
     let mut found_at = None;
     while saved.elapsed() < Duration::from_secs(2) {
@@ -932,6 +932,32 @@ async fn an_article_saved_on_one_node_is_found_on_another(kind: DbKind) {
         found_at.is_some(),
         "node B did not find the article within 2 s"
     );
+    // B keeps the page in memory; a new version saved on A reaches B's page as it reaches B's index.
+    let page_on_b = |path: &'static str| a.client.get(format!("{b_url}{path}")).text_of();
+    assert!(
+        page_on_b("/kb/articles/heliotrope-vouchers")
+            .await
+            .contains("at checkout")
+    );
+    agent
+        .client
+        .patch(a.url(&format!("/api/v1/kb/articles/{}", made["id"])))
+        .json(&json!({"body_markdown": "Redeem heliotrope vouchers in the app."}))
+        .json_of()
+        .await;
+    let changed = std::time::Instant::now();
+    let mut fresh = false;
+    while changed.elapsed() < Duration::from_secs(2) {
+        if page_on_b("/kb/articles/heliotrope-vouchers")
+            .await
+            .contains("in the app")
+        {
+            fresh = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(fresh, "node B still showed the old version after 2 s");
     b.stop().await;
     a.stop().await;
 }

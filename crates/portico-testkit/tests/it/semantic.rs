@@ -247,7 +247,52 @@ async fn a_node_without_the_model_ranks_by_words(kind: DbKind) {
     panic!("words alone did not find the article");
 }
 
+/// A damaged model file does not stop the server: search answers by words, and `/readyz` and the
+/// upkeep page say why meaning is off.
+async fn a_damaged_model_file_leaves_search_by_words(kind: DbKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e5-small-q4.bin");
+    std::fs::write(&path, b"not a model at all, just some bytes").unwrap();
+    let Some(app) = TestApp::start_with(kind, with_model(&path)).await else {
+        return;
+    };
+    let agent = app.client_as(Role::Agent).await;
+    create(&agent.client, &app, json!({"title": "Damask napkins", "body_markdown": "Iron damask napkins while damp.", "locale": "en", "status": "published", "slug": "damask-napkins"})).await;
+    let mut found = false;
+    for _ in 0..100 {
+        if slugs(&app, "damask", "best")
+            .await
+            .contains(&"damask-napkins".to_string())
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(found, "words still find it");
+    let health = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let health: serde_json::Value = health.json().await.unwrap();
+    let detail = health["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "search_ranking")
+        .and_then(|c| c["detail"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("could not be loaded"), "{detail}");
+    let upkeep = agent
+        .client
+        .get(app.url("/kb/manage/upkeep"))
+        .text_of()
+        .await;
+    assert!(upkeep.contains("could not be loaded"), "{upkeep}");
+    app.stop().await;
+}
+
 both!(
+    a_damaged_model_file_leaves_search_by_words,
     meaning_finds_other_words,
     a_node_without_the_model_ranks_by_words
 );
