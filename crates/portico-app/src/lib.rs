@@ -13,6 +13,7 @@ pub mod kb;
 pub mod mail;
 pub mod ops;
 pub mod portal;
+pub mod requests;
 pub mod search;
 mod state;
 pub mod tx;

@@ -4,8 +4,10 @@
 pub mod clock;
 pub mod email;
 pub mod error;
+pub mod form;
 pub mod locale;
 pub mod role;
+pub mod status;
 pub mod text;
 
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};

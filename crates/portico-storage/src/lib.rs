@@ -18,6 +18,7 @@ pub mod notify;
 pub mod organizations;
 pub mod outbox;
 mod query;
+pub mod requests;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in_throttle;

@@ -71,13 +71,27 @@ pub fn compose(
     link: Option<&str>,
     extra: &[(&str, &str)],
 ) -> OutgoingMail {
+    compose_message(kind.key(), locale, to, to_name, portal, link, extra)
+}
+
+/// Composes the mail whose messages are `<key>-subject` and `<key>-body` (any feature's), as
+/// [`compose`] does for account mails.
+pub fn compose_message(
+    key: &str,
+    locale: Locale,
+    to: &str,
+    to_name: &str,
+    portal: &str,
+    link: Option<&str>,
+    extra: &[(&str, &str)],
+) -> OutgoingMail {
     let mut args: Vec<(&str, &str)> = vec![("name", to_name), ("portal", portal)];
     if let Some(l) = link {
         args.push(("link", l));
     }
     args.extend_from_slice(extra);
-    let subject = t_args(locale, &format!("{}-subject", kind.key()), &args);
-    let body = t_args(locale, &format!("{}-body", kind.key()), &args);
+    let subject = t_args(locale, &format!("{key}-subject"), &args);
+    let body = t_args(locale, &format!("{key}-body"), &args);
     let ignore = t_args(locale, "mail-footer", &args);
     let text = format!("{body}\n\n{ignore}\n");
     let mut html = String::from(

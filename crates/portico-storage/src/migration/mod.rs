@@ -16,6 +16,7 @@ mod m0008_kb_files;
 mod m0009_kb_embeddings;
 mod m0010_kb_organization;
 mod m0011_kb_file_tokens;
+mod m0012_requests;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_kb_embeddings::Migration),
             Box::new(m0010_kb_organization::Migration),
             Box::new(m0011_kb_file_tokens::Migration),
+            Box::new(m0012_requests::Migration),
         ]
     }
 }

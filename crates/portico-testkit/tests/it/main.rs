@@ -22,6 +22,7 @@ mod kb_journey;
 mod mail;
 mod ops;
 mod pages;
+mod requests;
 mod search;
 mod semantic;
 mod storage;

@@ -6,6 +6,7 @@ pub mod identity;
 pub mod json;
 pub mod kb;
 pub mod portal;
+pub mod requests;
 pub mod search;
 
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -33,6 +34,7 @@ Authenticate with the session cookie (browser) or `Authorization: Bearer <token>
         (name = "portal", description = "The portal's public identity"),
         (name = "identity", description = "Signing in and the current user"),
         (name = "kb", description = "The knowledge base: categories, articles and their search"),
+        (name = "requests", description = "The service catalogue, requests, their timeline and files"),
         (name = "admin", description = "Administration (needs the matching permission)"),
     )
 )]
@@ -47,6 +49,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(search::routes())
         .merge(identity::routes())
         .merge(kb::routes())
+        .merge(requests::routes())
         .merge(admin::routes());
     // After the merge, so the conventions see every operation.
     Conventions.modify(router.get_openapi_mut());

@@ -1,0 +1,448 @@
+//! The catalogue: request types, who may submit each, and their forms (every change of a form is a new
+//! version; requests keep theirs).
+
+use portico_core::form::{FormSchema, Label};
+use portico_core::{FieldError, Localized, Permission, ValidationErrors};
+use portico_storage::requests::{self as store, RequestType, TypeWrite};
+
+use crate::viewer::Viewer;
+use crate::{App, AppError};
+
+/// Who may submit a type.
+pub const AUDIENCES: [&str; 3] = ["everyone", "customers", "organizations"];
+
+/// A request type as the edges see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeView {
+    pub id: i64,
+    pub key: String,
+    pub name: Localized,
+    pub description: Localized,
+    /// The catalogue group it is shown in.
+    pub category: Localized,
+    pub icon: String,
+    /// `everyone`, `customers` or `organizations`.
+    pub audience: String,
+    /// For `organizations`: whose members may submit it.
+    pub organizations: Vec<i64>,
+    pub active: bool,
+    pub position: i32,
+    /// The current form version.
+    pub version: i32,
+    pub form: FormSchema,
+}
+
+fn localized(json: &str) -> Localized {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+async fn to_view(app: &App, t: RequestType) -> Result<TypeView, AppError> {
+    let form = form_version(app, t.id, t.version).await?;
+    Ok(TypeView {
+        id: t.id,
+        name: localized(&t.name),
+        description: localized(&t.description),
+        category: localized(&t.category),
+        organizations: serde_json::from_str(&t.organizations).unwrap_or_default(),
+        key: t.key,
+        icon: t.icon,
+        audience: t.audience,
+        active: t.active,
+        position: t.position,
+        version: t.version,
+        form,
+    })
+}
+
+/// One form version of a type.
+pub async fn form_version(app: &App, type_id: i64, version: i32) -> Result<FormSchema, AppError> {
+    let json = store::form_of(app.db().conn(), type_id, version)
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "request type {type_id} has no form version {version}"
+            ))
+        })?;
+    serde_json::from_str(&json).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!(
+            "form {version} of request type {type_id} does not read: {e}"
+        ))
+    })
+}
+
+/// The key of the type with this id.
+pub async fn type_key(app: &App, id: i64) -> Result<String, AppError> {
+    Ok(store::find_type(app.db().conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .key)
+}
+
+pub(crate) async fn type_by_id(app: &App, id: i64) -> Result<TypeView, AppError> {
+    let t = store::find_type(app.db().conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    to_view(app, t).await
+}
+
+/// Whether the viewer may see (and so submit) a type.
+fn offered_to(viewer: &Viewer, t: &TypeView) -> bool {
+    if viewer.can(Permission::WorkQueue) {
+        return true;
+    }
+    if !t.active {
+        return false;
+    }
+    match t.audience.as_str() {
+        "everyone" => true,
+        "customers" => viewer.can(Permission::UsePortal),
+        "organizations" => {
+            viewer.can(Permission::UsePortal)
+                && viewer
+                    .memberships()
+                    .iter()
+                    .any(|m| t.organizations.contains(&m.organization_id))
+        }
+        _ => false,
+    }
+}
+
+/// The request types the viewer may submit, in catalogue order (agents see every active one).
+pub async fn catalog(app: &App, viewer: &Viewer) -> Result<Vec<TypeView>, AppError> {
+    let mut out = Vec::new();
+    for t in store::list_types(app.db().conn()).await? {
+        if !t.active {
+            continue;
+        }
+        let v = to_view(app, t).await?;
+        if offered_to(viewer, &v) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Every request type, inactive ones too (administrators).
+pub async fn all_types(app: &App, viewer: &Viewer) -> Result<Vec<TypeView>, AppError> {
+    viewer.require(Permission::Administer)?;
+    let mut out = Vec::new();
+    for t in store::list_types(app.db().conn()).await? {
+        out.push(to_view(app, t).await?);
+    }
+    Ok(out)
+}
+
+/// One type by key, if the viewer may see it (404 otherwise).
+pub async fn request_type(app: &App, viewer: &Viewer, key: &str) -> Result<TypeView, AppError> {
+    let t = store::find_type_by_key(app.db().conn(), key.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = to_view(app, t).await?;
+    if offered_to(viewer, &v) && (v.active || viewer.can(Permission::Administer)) {
+        Ok(v)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The type a submission names, if the viewer may submit it: otherwise a 422 on `type` (an unknown
+/// key and one the viewer may not use read the same).
+pub(crate) async fn submittable(
+    app: &App,
+    viewer: &Viewer,
+    key: &str,
+) -> Result<TypeView, AppError> {
+    match request_type(app, viewer, key).await {
+        Ok(t) if t.active => Ok(t),
+        Ok(_) | Err(AppError::NotFound) => Err(ValidationErrors::single(
+            "type",
+            "not_found",
+            "no request type with this key is open to you",
+        )
+        .into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What an administrator sends to define or change a request type; left-out fields keep their value
+/// on a change.
+#[derive(Debug, Clone, Default)]
+pub struct TypeInput {
+    /// For a new type: `a-z`, `0-9`, `_` and `-`.
+    pub key: Option<String>,
+    pub name: Option<Label>,
+    pub description: Option<Label>,
+    pub category: Option<Label>,
+    pub icon: Option<String>,
+    pub audience: Option<String>,
+    /// For audience `organizations`: their ids.
+    pub organizations: Option<Vec<i64>>,
+    pub active: Option<bool>,
+    pub position: Option<i32>,
+    /// A new form version.
+    pub form: Option<FormSchema>,
+}
+
+fn valid_type_key(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && k.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn check_label(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    l: &Localized,
+    required: bool,
+    max: usize,
+) {
+    let blank = l.0.values().all(|v| v.trim().is_empty());
+    if required && blank {
+        errors.push(FieldError::new(
+            field,
+            "required",
+            "write it in at least one language",
+        ));
+    } else if l
+        .0
+        .iter()
+        .any(|(lang, v)| lang.parse::<portico_core::Locale>().is_err() || v.chars().count() > max)
+    {
+        errors.push(FieldError::new(
+            field,
+            "invalid_format",
+            format!("en and zh-CN, at most {max} characters each"),
+        ));
+    }
+}
+
+fn json_of<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
+    serde_json::to_string(v)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("does not serialise: {e}")))
+}
+
+/// Defines a request type (administrators). A taken key is 409 on `key`; an invalid form names the
+/// part (`form.fields[2].options`).
+pub async fn create_type(
+    app: &App,
+    viewer: &Viewer,
+    input: &TypeInput,
+) -> Result<TypeView, AppError> {
+    let by = viewer.require(Permission::Administer)?.id;
+    let key = input.key.as_deref().map(str::trim).unwrap_or_default();
+    let mut errors = Vec::new();
+    if !valid_type_key(key) {
+        errors.push(FieldError::new(
+            "key",
+            "invalid_format",
+            "lower-case letters, digits, - and _, starting with a letter (at most 64)",
+        ));
+    }
+    let empty = Localized::default();
+    let name = input.name.as_ref().map_or(&empty, |l| &l.0);
+    let description = input.description.as_ref().map_or(&empty, |l| &l.0);
+    let category = input.category.as_ref().map_or(&empty, |l| &l.0);
+    let form = input.form.clone().unwrap_or_default();
+    let settings = check_common(
+        &mut errors,
+        name,
+        description,
+        category,
+        input.icon.as_deref().unwrap_or("document"),
+        input.audience.as_deref().unwrap_or("customers"),
+        input.organizations.as_deref().unwrap_or(&[]),
+        Some(&form),
+    );
+    check_organizations(
+        app,
+        &mut errors,
+        input.organizations.as_deref().unwrap_or(&[]),
+    )
+    .await?;
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
+    }
+    let (icon, audience, organizations) = settings;
+    let tx = app.begin().await?;
+    let now = tx.now();
+    let saved = store::insert_type(
+        tx.conn(),
+        &TypeWrite {
+            key,
+            name: &json_of(name)?,
+            description: &json_of(description)?,
+            category: &json_of(category)?,
+            icon,
+            audience,
+            organizations: &json_of(&organizations)?,
+            active: input.active.unwrap_or(true),
+            position: input.position.unwrap_or(0),
+        },
+        &json_of(&form)?,
+        Some(by),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        portico_storage::StorageError::Conflict { .. } => AppError::Conflict {
+            field: "key".into(),
+            message: "another request type has this key".into(),
+        },
+        other => other.into(),
+    })?;
+    tx.commit().await?;
+    to_view(app, saved).await
+}
+
+/// Checks what every type has; returns the icon, audience and organisations to store.
+#[allow(clippy::too_many_arguments, reason = "one check of one input's parts")]
+fn check_common<'a>(
+    errors: &mut Vec<FieldError>,
+    name: &Localized,
+    description: &Localized,
+    category: &Localized,
+    icon: &'a str,
+    audience: &'a str,
+    organizations: &[i64],
+    form: Option<&FormSchema>,
+) -> (&'a str, &'a str, Vec<i64>) {
+    check_label(errors, "name", name, true, 120);
+    check_label(errors, "description", description, false, 500);
+    check_label(errors, "category", category, false, 80);
+    let icon = icon.trim();
+    if !crate::kb::CATEGORY_ICONS.contains(&icon) {
+        errors.push(FieldError::new(
+            "icon",
+            "invalid_choice",
+            format!("one of: {}", crate::kb::CATEGORY_ICONS.join(", ")),
+        ));
+    }
+    let audience = audience.trim();
+    if !AUDIENCES.contains(&audience) {
+        errors.push(FieldError::new(
+            "audience",
+            "invalid_choice",
+            "everyone, customers or organizations",
+        ));
+    } else if audience == "organizations" && organizations.is_empty() {
+        errors.push(FieldError::new(
+            "organizations",
+            "required",
+            "name the organisations whose members may submit it",
+        ));
+    }
+    if let Some(f) = form
+        && let Err(e) = f.check()
+    {
+        errors.extend(e.0);
+    }
+    let mut orgs = organizations.to_vec();
+    orgs.sort_unstable();
+    orgs.dedup();
+    (icon, audience, orgs)
+}
+
+async fn check_organizations(
+    app: &App,
+    errors: &mut Vec<FieldError>,
+    ids: &[i64],
+) -> Result<(), AppError> {
+    for id in ids {
+        if portico_storage::organizations::find_organization(app.db().conn(), *id)
+            .await?
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                "organizations",
+                "not_found",
+                format!("no organisation has the id {id}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Changes a request type (administrators); a new `form` becomes a new version, and requests made
+/// with an earlier one keep it.
+pub async fn update_type(
+    app: &App,
+    viewer: &Viewer,
+    key: &str,
+    input: &TypeInput,
+) -> Result<TypeView, AppError> {
+    let by = viewer.require(Permission::Administer)?.id;
+    let current = store::find_type_by_key(app.db().conn(), key.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now_view = to_view(app, current).await?;
+    let mut errors = Vec::new();
+    if input
+        .key
+        .as_deref()
+        .is_some_and(|k| k.trim() != now_view.key)
+    {
+        errors.push(FieldError::new(
+            "key",
+            "not_allowed",
+            "a request type keeps its key",
+        ));
+    }
+    let name = input.name.as_ref().map_or(&now_view.name, |l| &l.0);
+    let description = input
+        .description
+        .as_ref()
+        .map_or(&now_view.description, |l| &l.0);
+    let category = input.category.as_ref().map_or(&now_view.category, |l| &l.0);
+    let organizations = input
+        .organizations
+        .clone()
+        .unwrap_or_else(|| now_view.organizations.clone());
+    let settings = check_common(
+        &mut errors,
+        name,
+        description,
+        category,
+        input.icon.as_deref().unwrap_or(&now_view.icon),
+        input.audience.as_deref().unwrap_or(&now_view.audience),
+        &organizations,
+        input.form.as_ref(),
+    );
+    check_organizations(
+        app,
+        &mut errors,
+        input.organizations.as_deref().unwrap_or(&[]),
+    )
+    .await?;
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
+    }
+    let (icon, audience, organizations) = settings;
+    // An unchanged form makes no new version.
+    let form = input.form.as_ref().filter(|f| **f != now_view.form);
+    let form_json = form.map(json_of).transpose()?;
+    let tx = app.begin().await?;
+    let now = tx.now();
+    let saved = store::update_type(
+        tx.conn(),
+        now_view.id,
+        &TypeWrite {
+            key: &now_view.key,
+            name: &json_of(name)?,
+            description: &json_of(description)?,
+            category: &json_of(category)?,
+            icon,
+            audience,
+            organizations: &json_of(&organizations)?,
+            active: input.active.unwrap_or(now_view.active),
+            position: input.position.unwrap_or(now_view.position),
+        },
+        form_json.as_deref(),
+        Some(by),
+        now,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    to_view(app, saved).await
+}

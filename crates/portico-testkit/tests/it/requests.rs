@@ -1,0 +1,576 @@
+//! The catalogue and requests through the API, on both engines: request types and their form versions,
+//! submitting with validation and idempotency, who sees which request, internal notes, transitions,
+//! rating, attachments and mail.
+
+use std::time::Duration;
+
+use portico_testkit::portico_core::Role;
+use portico_testkit::smtp::SmtpSink;
+use portico_testkit::{DbKind, Fetch, SignedIn, TestApp, TestOptions, both};
+use serde_json::{Value, json};
+
+/// A refund form: a reason that decides whether a photo is required, an amount and a date.
+fn refund_type(key: &str) -> Value {
+    json!({
+        "key": key,
+        "name": {"en": "Refund", "zh-CN": "退款"},
+        "description": {"en": "Money back for an order", "zh-CN": "为订单申请退款"},
+        "category": {"en": "Orders", "zh-CN": "订单"},
+        "icon": "refund",
+        "audience": "customers",
+        "form": {
+            "sections": [{"key": "order", "title": {"en": "Order", "zh-CN": "订单"}}],
+            "fields": [
+                {"key": "order_number", "label": {"en": "Order number", "zh-CN": "订单号"}, "type": "reference", "required": true, "section": "order"},
+                {"key": "reason", "label": "Reason", "type": "select", "required": true,
+                 "options": [{"value": "damaged", "label": "Damaged"}, {"value": "changed_mind", "label": "Changed my mind"}]},
+                {"key": "photo", "label": "Photo", "type": "file", "required": true, "max": 2,
+                 "visible_if": {"field": "reason", "equals": "damaged"}},
+                {"key": "amount", "label": "Amount", "type": "money", "currency": "CNY", "min": 0.01, "max": 5000},
+                {"key": "bought_on", "label": "Bought on", "type": "date"}
+            ]
+        }
+    })
+}
+
+fn fields(p: &Value) -> Vec<String> {
+    p["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn post(c: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    let r = c.post(app.url(path)).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn define(app: &TestApp, admin: &SignedIn, key: &str) {
+    let (s, body) = post(&admin.client, app, "/api/v1/catalog", refund_type(key)).await;
+    assert_eq!(s, 201, "{body}");
+}
+
+async fn catalogue_is_defined_by_administrators_and_forms_are_versioned(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    let customer = app.client_as(Role::Customer).await;
+    // Only administrators define types.
+    let (s, _) = post(
+        &customer.client,
+        &app,
+        "/api/v1/catalog",
+        refund_type("refund"),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, made) = post(
+        &admin.client,
+        &app,
+        "/api/v1/catalog",
+        refund_type("refund"),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    assert_eq!(made["version"], 1);
+    let (s, p) = post(
+        &admin.client,
+        &app,
+        "/api/v1/catalog",
+        refund_type("refund"),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (409, vec!["key".to_string()]));
+    // A broken form names the part that is wrong, and nothing is saved.
+    let mut bad = refund_type("broken");
+    bad["form"]["fields"][1]["options"] = json!([]);
+    bad["form"]["fields"][2]["visible_if"] = json!({"field": "later", "equals": "x"});
+    let (s, p) = post(&admin.client, &app, "/api/v1/catalog", bad).await;
+    assert_eq!(s, 422);
+    let f = fields(&p);
+    assert!(f.contains(&"form.fields[1].options".to_string()), "{f:?}");
+    assert!(
+        f.contains(&"form.fields[2].visible_if.field".to_string()),
+        "{f:?}"
+    );
+    let mut unknown = refund_type("unknown");
+    unknown["form"]["fields"][0]["type"] = json!("colour");
+    let (s, _) = post(&admin.client, &app, "/api/v1/catalog", unknown).await;
+    assert_eq!(s, 422);
+    // Customers see it in their language; visitors do not (it is for signed-in customers).
+    let zh = customer
+        .client
+        .get(app.url("/api/v1/catalog"))
+        .header("accept-language", "zh-CN")
+        .json_of()
+        .await;
+    let items = zh["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{zh}");
+    assert_eq!(items[0]["name"], "退款");
+    assert_eq!(items[0]["form"]["fields"][0]["label"]["zh-CN"], "订单号");
+    let anon = app.client.get(app.url("/api/v1/catalog")).json_of().await;
+    assert_eq!(anon["items"].as_array().unwrap().len(), 0);
+    // A request made now keeps form version 1 after the form changes.
+    let (s, r) = post(&customer.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Wrong size", "fields": {"order_number": "ORD-1", "reason": "changed_mind"}})).await;
+    assert_eq!(s, 201, "{r}");
+    let mut form = refund_type("refund")["form"].clone();
+    form["fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"key": "iban", "label": "IBAN", "type": "text", "required": true}));
+    let changed = admin
+        .client
+        .patch(app.url("/api/v1/catalog/refund"))
+        .json(&json!({"form": form}))
+        .json_of()
+        .await;
+    assert_eq!(changed["version"], 2, "{changed}");
+    let old = customer
+        .client
+        .get(app.url(&format!("/api/v1/requests/{}", r["id"])))
+        .json_of()
+        .await;
+    assert_eq!(old["form_version"], 1);
+    // New requests need the new field.
+    let (s, p) = post(&customer.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Again", "fields": {"order_number": "ORD-2", "reason": "changed_mind"}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["fields.iban".to_string()]));
+    // Deactivated: gone from the catalogue and refused.
+    admin
+        .client
+        .patch(app.url("/api/v1/catalog/refund"))
+        .json(&json!({"active": false}))
+        .json_of()
+        .await;
+    let list = customer
+        .client
+        .get(app.url("/api/v1/catalog"))
+        .json_of()
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let (s, p) = post(
+        &customer.client,
+        &app,
+        "/api/v1/requests",
+        json!({"type": "refund", "subject": "x", "fields": {}}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["type".to_string()]));
+    app.stop().await;
+}
+
+async fn submitting_validates_every_field_and_is_idempotent(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let customer = app.client_as(Role::Customer).await;
+    let c = &customer.client;
+    let submit = |body: Value| post(c, &app, "/api/v1/requests", body);
+    // Every problem at once, each named; nothing is made.
+    let (s, p) = submit(json!({"type": "refund", "subject": "", "fields": {
+        "order_number": "ORD 1; DROP TABLE", "reason": "bored", "amount": "12.345", "bought_on": "2026-02-30", "coupon": "FREE"
+    }}))
+    .await;
+    assert_eq!(s, 422);
+    let mut f = fields(&p);
+    f.sort();
+    assert_eq!(
+        f,
+        vec![
+            "fields.amount",
+            "fields.bought_on",
+            "fields.coupon",
+            "fields.order_number",
+            "fields.reason",
+            "subject"
+        ]
+    );
+    let (s, p) = submit(json!({"type": "nope", "subject": "x", "fields": {}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["type".to_string()]));
+    let (s, p) = submit(json!({"type": "refund", "subject": "x".repeat(201), "fields": {"order_number": "A", "reason": "changed_mind"}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["subject".to_string()]));
+    // A one-megabyte subject is refused before it is read.
+    let huge = c
+        .post(app.url("/api/v1/requests"))
+        .json(&json!({"type": "refund", "subject": "x".repeat(1_100_000), "fields": {}}))
+        .send()
+        .await;
+    match huge {
+        Ok(r) => assert_eq!(r.status(), 413),
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
+    // Damaged needs a photo; the photo must be one this customer uploaded.
+    let (s, p) = submit(json!({"type": "refund", "subject": "Cracked", "fields": {"order_number": "A", "reason": "damaged"}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["fields.photo".to_string()]));
+    let (s, p) = submit(json!({"type": "refund", "subject": "Cracked", "fields": {"order_number": "A", "reason": "damaged", "photo": [999999]}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["fields.photo".to_string()]));
+
+    // Good answers: a sequential reference, kept answers, hidden fields dropped.
+    let (s, first) = submit(json!({"type": "refund", "subject": "Changed my mind", "fields": {"order_number": "ORD-7", "reason": "changed_mind", "photo": [1], "amount": "19.9"}})).await;
+    assert_eq!(s, 201, "{first}");
+    assert_eq!(first["status"], "new");
+    assert_eq!(first["type"], "refund");
+    assert_eq!(first["fields"]["amount"]["minor"], 1990);
+    assert!(
+        first["fields"].get("photo").is_none(),
+        "hidden, so not stored"
+    );
+    let n = |r: &Value| {
+        r["reference"].as_str().unwrap()[4..]
+            .parse::<i64>()
+            .unwrap()
+    };
+    // The same Idempotency-Key twice: one request.
+    let with_key = |key: &'static str| {
+        c.post(app.url("/api/v1/requests"))
+            .header("idempotency-key", key)
+            .json(&json!({"type": "refund", "subject": "Once", "fields": {"order_number": "ORD-8", "reason": "changed_mind"}}))
+            .send()
+    };
+    let a = with_key("k-1").await.unwrap();
+    assert_eq!(a.status(), 201);
+    let a: Value = a.json().await.unwrap();
+    let b = with_key("k-1").await.unwrap();
+    assert_eq!(b.status(), 200);
+    let b: Value = b.json().await.unwrap();
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(n(&a), n(&first) + 1, "references are sequential");
+    // Concurrent retries with one key still make one request.
+    let (x, y) = tokio::join!(with_key("k-2"), with_key("k-2"));
+    let (x, y): (Value, Value) = (
+        x.unwrap().json().await.unwrap(),
+        y.unwrap().json().await.unwrap(),
+    );
+    assert_eq!(x["id"], y["id"]);
+    let mine = c.get(app.url("/api/v1/requests")).json_of().await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 3, "{mine}");
+    // Visitors cannot submit.
+    let (s, _) = post(
+        &app.client,
+        &app,
+        "/api/v1/requests",
+        json!({"type": "refund", "subject": "x", "fields": {}}),
+    )
+    .await;
+    assert_eq!(s, 401);
+    app.stop().await;
+}
+
+async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
+    let sink = SmtpSink::start().await;
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            settings: vec![("smtp_url".into(), sink.url())],
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let agent = app.client_as(Role::Agent).await;
+    let alice = app.client_as(Role::Customer).await;
+    let bob = app.client_as(Role::Customer).await;
+    let colleague = app.client_as(Role::Customer).await;
+    let (_, r) = post(&alice.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Lid cracked", "fields": {"order_number": "ORD-1", "reason": "changed_mind"}})).await;
+    let id = r["id"].as_i64().unwrap();
+    let reference = r["reference"].as_str().unwrap().to_string();
+    // The confirmation mail, with the reference.
+    let got = sink.wait_for(1).await;
+    assert!(
+        got[0].subject().contains(&reference),
+        "{}",
+        got[0].subject()
+    );
+    let path = format!("/api/v1/requests/{id}");
+    // Bob: 404, and not in his list; an agent sees it in the queue; by reference too.
+    assert_eq!(bob.client.get(app.url(&path)).status_of().await, 404);
+    let bobs = bob.client.get(app.url("/api/v1/requests")).json_of().await;
+    assert!(bobs["items"].as_array().unwrap().is_empty());
+    let queue = agent
+        .client
+        .get(app.url("/api/v1/requests?status=open"))
+        .json_of()
+        .await;
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id)
+    );
+    assert_eq!(
+        agent
+            .client
+            .get(app.url(&format!("/api/v1/requests/{reference}")))
+            .status_of()
+            .await,
+        200
+    );
+    // An internal note: agents only, and no mail.
+    let (s, note) = post(
+        &agent.client,
+        &app,
+        &format!("{path}/comments"),
+        json!({"body": "Customer is a repeat refunder", "internal": true}),
+    )
+    .await;
+    assert_eq!(s, 201, "{note}");
+    let (s, _) = post(
+        &alice.client,
+        &app,
+        &format!("{path}/comments"),
+        json!({"body": "sneaky", "internal": true}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let seen = alice.client.get(app.url(&path)).json_of().await;
+    assert!(
+        !seen.to_string().contains("repeat refunder"),
+        "no internal note for the customer: {seen}"
+    );
+    let staff = agent.client.get(app.url(&path)).json_of().await;
+    assert!(staff.to_string().contains("repeat refunder"));
+    // A public reply opens it and mails the customer (not the note).
+    let (s, _) = post(
+        &agent.client,
+        &app,
+        &format!("{path}/comments"),
+        json!({"body": "Please send the receipt."}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let mails = sink.wait_for(2).await;
+    assert_eq!(mails.len(), 2, "a mail for the reply only");
+    assert!(mails[1].text().contains("Please send the receipt."));
+    assert!(mails.iter().all(|m| !m.raw.contains("repeat refunder")));
+    assert_eq!(
+        alice.client.get(app.url(&path)).json_of().await["status"],
+        "open"
+    );
+    // Transitions by role.
+    let to = |c: &reqwest::Client, status: &str| {
+        c.post(app.url(&format!("{path}/transitions")))
+            .json(&json!({ "to": status }))
+            .send()
+    };
+    assert_eq!(to(&alice.client, "resolved").await.unwrap().status(), 409);
+    assert_eq!(to(&bob.client, "cancelled").await.unwrap().status(), 404);
+    assert_eq!(to(&agent.client, "done").await.unwrap().status(), 422);
+    assert_eq!(
+        to(&agent.client, "closed").await.unwrap().status(),
+        409,
+        "resolve first"
+    );
+    // Rating before resolution is refused.
+    let rate = |score: i64| {
+        alice
+            .client
+            .post(app.url(&format!("{path}/rating")))
+            .json(&json!({"score": score, "comment": "Quick"}))
+            .send()
+    };
+    assert_eq!(rate(5).await.unwrap().status(), 409);
+    assert_eq!(to(&agent.client, "resolved").await.unwrap().status(), 200);
+    assert_eq!(rate(6).await.unwrap().status(), 422);
+    assert_eq!(rate(5).await.unwrap().status(), 200);
+    assert_eq!(rate(4).await.unwrap().status(), 409, "once");
+    // Reopen, resolve again, confirm; then nothing more.
+    assert_eq!(to(&alice.client, "open").await.unwrap().status(), 200);
+    assert_eq!(to(&agent.client, "resolved").await.unwrap().status(), 200);
+    assert_eq!(to(&alice.client, "closed").await.unwrap().status(), 200);
+    let (s, p) = post(
+        &alice.client,
+        &app,
+        &format!("{path}/comments"),
+        json!({"body": "One more thing"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (409, vec!["status".to_string()]));
+    assert_eq!(to(&agent.client, "open").await.unwrap().status(), 409);
+    let done = alice.client.get(app.url(&path)).json_of().await;
+    let kinds: Vec<&str> = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[0], "created");
+    assert!(
+        kinds.contains(&"rating") && !kinds.contains(&"note"),
+        "{kinds:?}"
+    );
+
+    // Organisation colleagues: with "sees all" they see it; without, they do not.
+    let org = admin
+        .client
+        .post(app.url("/api/v1/admin/organizations"))
+        .json(&json!({"name": "Harbour Logistics"}))
+        .json_of()
+        .await;
+    let org_id = org["id"].as_i64().unwrap();
+    for (who, all) in [(&alice, false), (&colleague, true)] {
+        assert_eq!(
+            admin
+                .client
+                .put(app.url(&format!(
+                    "/api/v1/admin/organizations/{org_id}/members/{}",
+                    who.account.id
+                )))
+                .json(&json!({ "can_see_all": all }))
+                .status_of()
+                .await,
+            204
+        );
+    }
+    // Alice's new request belongs to the organisation.
+    let (_, shared) = post(&alice.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Pallet missing", "fields": {"order_number": "ORD-9", "reason": "changed_mind"}})).await;
+    let shared_path = format!("/api/v1/requests/{}", shared["id"]);
+    assert_eq!(
+        colleague
+            .client
+            .get(app.url(&shared_path))
+            .status_of()
+            .await,
+        200
+    );
+    let theirs = colleague
+        .client
+        .get(app.url(&format!("/api/v1/requests?requester={}", alice.account.id)))
+        .json_of()
+        .await;
+    assert!(
+        theirs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == shared["id"])
+    );
+    // Looking is not acting.
+    let (s, _) = post(
+        &colleague.client,
+        &app,
+        &format!("{shared_path}/comments"),
+        json!({"body": "hi"}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(bob.client.get(app.url(&shared_path)).status_of().await, 404);
+    app.stop().await;
+}
+
+fn file_form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    )
+}
+
+async fn attachments_are_checked_and_shown_only_to_those_who_may_see(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let alice = app.client_as(Role::Customer).await;
+    let bob = app.client_as(Role::Customer).await;
+    let agent = app.client_as(Role::Agent).await;
+    let png = portico_testkit::smtp::decode_base64(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    );
+    let up = |c: &reqwest::Client, name: &str, bytes: Vec<u8>| {
+        c.post(app.url("/api/v1/requests/files"))
+            .multipart(file_form(name, bytes))
+            .send()
+    };
+    // Disguised and empty files are refused by content.
+    for (name, bytes) in [
+        ("photo.png", b"MZ\x90\x00\x03\x00\x00\x00".to_vec()),
+        ("photo.png", Vec::new()),
+        ("page.html", b"<html><script>alert(1)</script>".to_vec()),
+    ] {
+        let r = up(&alice.client, name, bytes).await.unwrap();
+        assert_eq!(r.status(), 422, "{name}");
+    }
+    let photo: Value = up(&alice.client, "Cracked lid.PNG", png.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(photo["content_type"], "image/png");
+    let file_path = format!("/api/v1/requests/files/{}", photo["id"]);
+    // Before it is attached: its uploader only.
+    assert_eq!(alice.client.get(app.url(&file_path)).status_of().await, 200);
+    assert_eq!(bob.client.get(app.url(&file_path)).status_of().await, 404);
+    // Bob cannot use Alice's upload.
+    let (s, p) = post(&bob.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Mine", "fields": {"order_number": "B", "reason": "damaged", "photo": [photo["id"]]}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["fields.photo".to_string()]));
+    let (s, r) = post(&alice.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Cracked lid", "fields": {"order_number": "A", "reason": "damaged", "photo": [photo["id"]]}})).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["files"][0]["id"], photo["id"]);
+    // Attached: served as a download to those who see the request.
+    let served = agent.client.get(app.url(&file_path)).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        served.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    assert_eq!(bob.client.get(app.url(&file_path)).status_of().await, 404);
+    // A file already attached cannot be attached again.
+    let (s, p) = post(&alice.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Again", "fields": {"order_number": "A", "reason": "damaged", "photo": [photo["id"]]}})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["fields.photo".to_string()]));
+    // A file with an internal note stays with the agents.
+    let secret: Value = up(&agent.client, "notes.txt", b"fraud check".to_vec())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (s, _) = post(
+        &agent.client,
+        &app,
+        &format!("/api/v1/requests/{}/comments", r["id"]),
+        json!({"body": "checked", "internal": true, "files": [secret["id"]]}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let secret_path = format!("/api/v1/requests/files/{}", secret["id"]);
+    assert_eq!(
+        agent.client.get(app.url(&secret_path)).status_of().await,
+        200
+    );
+    assert_eq!(
+        alice.client.get(app.url(&secret_path)).status_of().await,
+        404
+    );
+    let seen = alice
+        .client
+        .get(app.url(&format!("/api/v1/requests/{}", r["id"])))
+        .json_of()
+        .await;
+    assert_eq!(seen["files"].as_array().unwrap().len(), 1, "{seen}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    app.stop().await;
+}
+
+both!(
+    catalogue_is_defined_by_administrators_and_forms_are_versioned,
+    submitting_validates_every_field_and_is_idempotent,
+    who_sees_what_notes_transitions_and_rating,
+    attachments_are_checked_and_shown_only_to_those_who_may_see,
+);
