@@ -33,3 +33,94 @@ mail-request-status-body = Hello { $name },
 
     See the details here:
     { $link }
+
+## Catalogue
+request-catalog-title = Get help with something
+request-catalog-intro = Choose what you need. Each request asks only what it needs, and you can follow it afterwards.
+request-catalog-search = Find a request type
+request-catalog-empty = Nothing can be requested here yet.
+request-catalog-nothing = No request type matches “{ $query }”.
+request-catalog-all = Show every request type
+request-catalog-other = Other requests
+
+## The form
+request-subject = Subject
+request-subject-hint = In a few words, what do you need?
+request-form-unverified = Confirm your e-mail address first (we sent you a link); then you can send requests.
+request-form-suggestions = These articles may answer your question:
+request-form-choose = Choose…
+request-form-kept = uploaded
+request-form-submit = Send request
+request-form-only-if = Only if “{ $field }” is “{ $value }”.
+request-form-ticked = ticked
+request-form-not-ticked = not ticked
+request-form-yes = Yes
+request-form-step = Step { $step } of { $steps }
+request-form-next = Next
+request-form-back = Back
+request-form-draft = Your answers are kept on this device until you send them.
+
+## Lists
+request-list-title = My requests
+request-list-new = New request
+request-list-filter = Show requests
+request-filter-all = All
+request-filter-open = Open
+request-filter-waiting = Waiting for me
+request-filter-resolved = Resolved
+request-list-none = No requests here.
+request-list-more = More
+request-updated = updated { $time }
+request-queue-title = Request queue
+request-queue-status = Status
+request-queue-type = Type
+request-queue-apply = Show
+request-queue-none = No requests match.
+request-queue-updated = Updated
+request-reference = Reference
+
+## A request
+request-timeline = What happened
+request-internal = Internal
+request-someone = Someone
+request-event-created = Sent the request.
+request-event-status = Status changed:
+request-event-assigned = Took the request.
+request-event-rating = Rated it { $score } of 5.
+request-reply = Reply
+request-reply-body = Your message
+request-reply-files = Files
+request-reply-internal = Internal note (only agents see it)
+request-reply-send = Send
+request-answers = Details
+request-actions = What you can do
+request-confirm = Yes, it is solved
+request-reopen = Not solved: reopen
+request-cancel = Cancel the request
+request-assign-self = Take it
+request-move-to = Move to
+request-move = Move
+request-rate = Your rating
+request-rate-score = How did we do?
+request-rate-stars = { $count ->
+    [one] 1 star
+   *[other] { $count } stars
+}
+request-rate-comment = Comment
+request-rate-send = Rate
+request-done-created = Thank you: we have your request. You will get an e-mail when something happens.
+request-done-replied = Your message is added.
+request-done-moved = The status is changed.
+request-done-rated = Thank you for your rating.
+request-done-assigned = The request is yours.
+field-error-out-of-range = This is outside the allowed range.
+field-error-too-short = This is too short.
+field-error-too-few = Choose more.
+field-error-too-many = That is too many.
+field-error-not-in-form = This form has no such field.
+field-error-fields-photo-not-found = Upload the files again.
+field-error-score-out-of-range = Choose from 1 to 5 stars.
+field-error-score-conflict = This request is rated already, or not resolved yet.
+field-error-request-conflict = This request is closed: make a new one.
+field-error-to-conflict = This is not possible now.
+field-error-type-not-found = This request type is not available.

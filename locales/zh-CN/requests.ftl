@@ -33,3 +33,91 @@ mail-request-status-body = { $name }，您好：
 
     详情请见：
     { $link }
+
+## Catalogue
+request-catalog-title = 申请服务
+request-catalog-intro = 请选择您需要办理的事项。每种申请只询问必要的信息，提交后可以随时查看进度。
+request-catalog-search = 查找申请类型
+request-catalog-empty = 目前还没有可以申请的事项。
+request-catalog-nothing = 没有与“{ $query }”相符的申请类型。
+request-catalog-all = 显示全部申请类型
+request-catalog-other = 其他申请
+
+## The form
+request-subject = 主题
+request-subject-hint = 请用几个词说明您需要什么。
+request-form-unverified = 请先确认您的电子邮箱（我们已向您发送链接），然后才能提交申请。
+request-form-suggestions = 以下文章也许能解答您的问题：
+request-form-choose = 请选择…
+request-form-kept = 已上传
+request-form-submit = 提交申请
+request-form-only-if = 仅当“{ $field }”为“{ $value }”时填写。
+request-form-ticked = 已勾选
+request-form-not-ticked = 未勾选
+request-form-yes = 是
+request-form-step = 第 { $step } 步，共 { $steps } 步
+request-form-next = 下一步
+request-form-back = 上一步
+request-form-draft = 提交之前，您填写的内容会保存在本设备上。
+
+## Lists
+request-list-title = 我的申请
+request-list-new = 新建申请
+request-list-filter = 显示申请
+request-filter-all = 全部
+request-filter-open = 处理中
+request-filter-waiting = 等待我回复
+request-filter-resolved = 已解决
+request-list-none = 这里还没有申请。
+request-list-more = 更多
+request-updated = 更新于 { $time }
+request-queue-title = 申请队列
+request-queue-status = 状态
+request-queue-type = 类型
+request-queue-apply = 显示
+request-queue-none = 没有符合条件的申请。
+request-queue-updated = 更新时间
+request-reference = 编号
+
+## A request
+request-timeline = 处理记录
+request-internal = 内部
+request-someone = 某人
+request-event-created = 提交了申请。
+request-event-status = 状态变更为：
+request-event-assigned = 接手了此申请。
+request-event-rating = 评分 { $score }（满分 5 分）。
+request-reply = 回复
+request-reply-body = 您的留言
+request-reply-files = 附件
+request-reply-internal = 内部备注（仅客服可见）
+request-reply-send = 发送
+request-answers = 申请详情
+request-actions = 您可以
+request-confirm = 是的，问题已解决
+request-reopen = 尚未解决：重新打开
+request-cancel = 取消申请
+request-assign-self = 接手
+request-move-to = 变更为
+request-move = 变更
+request-rate = 您的评价
+request-rate-score = 您对这次服务满意吗？
+request-rate-stars = { $count } 星
+request-rate-comment = 评语
+request-rate-send = 提交评价
+request-done-created = 谢谢！我们已收到您的申请，有进展时会通过电子邮件通知您。
+request-done-replied = 您的留言已添加。
+request-done-moved = 状态已变更。
+request-done-rated = 感谢您的评价。
+request-done-assigned = 您已接手此申请。
+field-error-out-of-range = 超出允许的范围。
+field-error-too-short = 内容太短。
+field-error-too-few = 请多选几项。
+field-error-too-many = 选择的数量太多。
+field-error-not-in-form = 此表单没有该字段。
+field-error-fields-photo-not-found = 请重新上传文件。
+field-error-score-out-of-range = 请选择 1 到 5 星。
+field-error-score-conflict = 此申请已评价过，或尚未解决。
+field-error-request-conflict = 此申请已关闭，请新建申请。
+field-error-to-conflict = 目前无法进行此操作。
+field-error-type-not-found = 此申请类型不可用。

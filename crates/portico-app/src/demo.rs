@@ -94,7 +94,7 @@ fn demo_tasks() -> Vec<HomeTask> {
             ("查询订单", "查看包裹位置和预计送达时间。"),
         ),
         t(
-            "/catalog/refund",
+            "/requests/new/refund",
             "refund",
             (
                 "Request a refund",
@@ -214,5 +214,7 @@ pub async fn load_demo(app: &App) -> Result<DemoReport, AppError> {
         organizations::set_domains(conn, org.id, &[DEMO_ORG_DOMAIN.to_string()], now).await?;
     }
     report.articles_created = crate::kb::import::load_demo(app).await?.created;
+    crate::requests::demo::load_types(app).await?;
+    crate::requests::demo::load_requests(app).await?;
     Ok(report)
 }

@@ -8,6 +8,7 @@
 //! exist. Internal notes are for agents only: they never leave this module for anyone else.
 
 pub mod catalog;
+pub mod demo;
 pub mod mails;
 
 use portico_core::form::FormSchema;
@@ -413,6 +414,8 @@ pub struct RequestView {
     pub files: Vec<RequestFile>,
     /// What the viewer may do now.
     pub actions: Actions,
+    /// The names of the people in the timeline, by user id.
+    pub people: std::collections::HashMap<i64, String>,
 }
 
 /// What the viewer may do with a request now.
@@ -509,7 +512,20 @@ async fn view(app: &App, viewer: &Viewer, r: Request) -> Result<RequestView, App
         files.retain(|f| f.event_id.is_none_or(|e| public.contains(&e)));
     }
     let actions = actions(viewer, &r, status, app.now());
+    let mut people = std::collections::HashMap::new();
+    for id in timeline
+        .iter()
+        .filter_map(|e| e.actor_id)
+        .chain(std::iter::once(r.requester_id))
+    {
+        if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
+            && let Some(u) = portico_storage::users::find_user_by_id(conn, id).await?
+        {
+            slot.insert(u.name);
+        }
+    }
     Ok(RequestView {
+        people,
         request: r,
         status,
         request_type,
@@ -522,7 +538,7 @@ async fn view(app: &App, viewer: &Viewer, r: Request) -> Result<RequestView, App
 
 /// A reply (public) or, for agents, an internal note. Files the author uploaded go with it. A reply from
 /// the requester to a request waiting for them reopens it; an agent's reply opens a new one. Closed and
-/// cancelled requests take no replies (409 on `status`).
+/// cancelled requests take no replies (409 on `request`).
 pub async fn comment(
     app: &App,
     viewer: &Viewer,
@@ -557,7 +573,7 @@ pub async fn comment(
     let status = status_of(&r)?;
     if status.is_final() {
         return Err(AppError::Conflict {
-            field: "status".into(),
+            field: "request".into(),
             message: "this request is closed: make a new one".into(),
         });
     }
@@ -747,7 +763,7 @@ pub async fn assign_to_self(app: &App, viewer: &Viewer, id: i64) -> Result<(), A
     let r = visible(app, viewer, id).await?;
     if status_of(&r)?.is_final() {
         return Err(AppError::Conflict {
-            field: "status".into(),
+            field: "request".into(),
             message: "this request is closed".into(),
         });
     }

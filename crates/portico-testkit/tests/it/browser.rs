@@ -161,7 +161,8 @@ async fn sign_in_journey_with_search_and_error_pages() {
         .unwrap();
     b.click("form[role=\"search\"] button[type=\"submit\"]")
         .await;
-    b.wait_for("a.result-title[href=\"/catalog/refund\"]").await;
+    b.wait_for("a.result-title[href=\"/requests/new/refund\"]")
+        .await;
     let marked = b
         .client
         .find(Locator::Css(".result-snippet mark, .result-title"))

@@ -23,6 +23,7 @@ mod mail;
 mod ops;
 mod pages;
 mod requests;
+mod requests_journey;
 mod search;
 mod semantic;
 mod storage;

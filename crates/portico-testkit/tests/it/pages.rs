@@ -146,7 +146,7 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
         .await
         .unwrap();
     assert!(
-        page.contains("申请退款") && page.contains("href=\"/catalog/refund\""),
+        page.contains("申请退款") && page.contains("href=\"/requests/new/refund\""),
         "{page}"
     );
     let page = app
@@ -220,7 +220,7 @@ async fn search_finds_tasks_in_either_language(kind: DbKind) {
     assert!(v["total"].as_u64().unwrap() >= items.len() as u64, "{v}");
     let tasks: Vec<&Value> = items.iter().filter(|i| i["kind"] == "task").collect();
     assert_eq!(tasks.len(), 1, "{v}");
-    assert_eq!(tasks[0]["href"], "/catalog/refund");
+    assert_eq!(tasks[0]["href"], "/requests/new/refund");
     assert!(items.iter().any(|i| i["kind"] == "kb_article"), "{v}");
     let v: Value = app.get("/api/v1/search?q=").await.json().await.unwrap();
     assert_eq!(v["total"], 0);

@@ -396,7 +396,7 @@ async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
         json!({"body": "One more thing"}),
     )
     .await;
-    assert_eq!((s, fields(&p)), (409, vec!["status".to_string()]));
+    assert_eq!((s, fields(&p)), (409, vec!["request".to_string()]));
     assert_eq!(to(&agent.client, "open").await.unwrap().status(), 409);
     let done = alice.client.get(app.url(&path)).json_of().await;
     let kinds: Vec<&str> = done["timeline"]
@@ -574,3 +574,216 @@ both!(
     who_sees_what_notes_transitions_and_rating,
     attachments_are_checked_and_shown_only_to_those_who_may_see,
 );
+
+fn page_form(parts: &[(&str, &str)]) -> reqwest::multipart::Form {
+    let mut f = reqwest::multipart::Form::new();
+    for (k, v) in parts {
+        f = f.text(k.to_string(), v.to_string());
+    }
+    f
+}
+
+/// The pages without JavaScript: the catalogue, the form (errors next to their fields and nothing
+/// typed lost, files kept), the confirmation, "My requests", the request page and its actions, the
+/// queue; in both languages.
+async fn the_pages_work_without_javascript(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let customer = app.client_as(Role::Customer).await;
+    let c = &customer.client;
+    let catalog = c.get(app.url("/requests/new")).text_of().await;
+    assert!(
+        catalog.contains("href=\"/requests/new/refund\""),
+        "{catalog}"
+    );
+    assert!(catalog.contains("Orders and delivery"));
+    let zh = c
+        .get(app.url("/requests/new"))
+        .header("accept-language", "zh-CN")
+        .text_of()
+        .await;
+    assert!(zh.contains("订单与配送"), "{zh}");
+    let found = c.get(app.url("/requests/new?q=refund")).text_of().await;
+    assert!(found.contains("/requests/new/refund") && !found.contains("/requests/new/card_lost"));
+    // Visitors are sent to sign in.
+    let anon = app
+        .client
+        .get(app.url("/requests/new/refund"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 303);
+    let form = c.get(app.url("/requests/new/refund")).text_of().await;
+    assert!(
+        form.contains("name=\"f.order_number\"") && form.contains("data-visible-if"),
+        "{form}"
+    );
+    let token = form
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    // Wrong answers: the page comes back with each error next to its field and the answers kept.
+    let png = portico_testkit::smtp::decode_base64(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    );
+    let bad = c
+        .post(app.url("/requests/new/refund"))
+        .multipart(
+            page_form(&[
+                ("token", &token),
+                ("subject", "Cracked lid on arrival"),
+                ("f.order_number", "ORD 1; DROP"),
+                ("f.reason", "damaged"),
+            ])
+            .part(
+                "f.photo",
+                reqwest::multipart::Part::bytes(png.clone()).file_name("lid.png"),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("value=\"Cracked lid on arrival\""),
+        "subject kept"
+    );
+    assert!(html.contains("value=\"ORD 1; DROP\""), "answer kept");
+    assert!(
+        html.contains("id=\"req-fields.order_number-error\""),
+        "{html}"
+    );
+    assert!(html.contains("lid.png"), "the uploaded photo is kept");
+    let kept = html
+        .split("name=\"f.photo.kept\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    // Corrected: made, with the photo uploaded on the first try; a double submit makes one request.
+    let send = || {
+        c.post(app.url("/requests/new/refund"))
+            .multipart(page_form(&[
+                ("token", &token),
+                ("subject", "Cracked lid on arrival"),
+                ("f.order_number", "ORD-2026-0042"),
+                ("f.reason", "damaged"),
+                ("f.amount", "129.00"),
+                ("f.refund_to", "original_payment"),
+                ("f.photo.kept", &kept),
+            ]))
+            .send()
+    };
+    let ok = send().await.unwrap();
+    assert_eq!(ok.status(), 303);
+    let location = ok.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/requests/REQ-"), "{location}");
+    let again = send().await.unwrap();
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    let shown = c.get(app.url(&location)).text_of().await;
+    assert!(
+        shown.contains("Cracked lid on arrival") && shown.contains("lid.png"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("we have your request"),
+        "confirmation notice"
+    );
+    let mine = c.get(app.url("/requests")).text_of().await;
+    assert_eq!(
+        mine.matches("Cracked lid on arrival").count(),
+        1,
+        "one request"
+    );
+    // Reply, then cancel, from the page.
+    let reference = location
+        .trim_start_matches("/requests/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let replied = c
+        .post(app.url(&format!("/requests/{reference}/reply")))
+        .multipart(page_form(&[("body", "The box was wet too.")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replied.status(), 303);
+    let empty = c
+        .post(app.url(&format!("/requests/{reference}/reply")))
+        .multipart(page_form(&[("body", "  ")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"req-body-error\"")
+    );
+    // An agent sees it in the queue, notes internally and resolves it.
+    let agent = app.client_as(Role::Agent).await;
+    let queue = agent.client.get(app.url("/agent/queue")).text_of().await;
+    assert!(queue.contains(&reference), "{queue}");
+    let note = agent
+        .client
+        .post(app.url(&format!("/requests/{reference}/reply")))
+        .multipart(page_form(&[
+            ("body", "Courier damage, claim filed"),
+            ("internal", "on"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 303);
+    let resolved = agent
+        .client
+        .post(app.url(&format!("/requests/{reference}/transition")))
+        .form(&[("to", "resolved")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resolved.status(), 303);
+    let for_customer = c
+        .get(app.url(&format!("/requests/{reference}")))
+        .text_of()
+        .await;
+    assert!(!for_customer.contains("Courier damage"), "no internal note");
+    assert!(
+        for_customer.contains("name=\"score\""),
+        "rate once resolved"
+    );
+    let rated = c
+        .post(app.url(&format!("/requests/{reference}/rating")))
+        .form(&[("score", "5"), ("comment", "Fast")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), 303);
+    let twice = c
+        .post(app.url(&format!("/requests/{reference}/rating")))
+        .form(&[("score", "4")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.status(), 422);
+    // Someone else's request is not found.
+    let other = app.client_as(Role::Customer).await;
+    assert_eq!(
+        other
+            .client
+            .get(app.url(&format!("/requests/{reference}")))
+            .status_of()
+            .await,
+        404
+    );
+    app.stop().await;
+}
+
+both!(the_pages_work_without_javascript);

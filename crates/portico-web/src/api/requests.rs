@@ -508,7 +508,7 @@ pub struct CommentCreate {
         (status = 201, description = "Added to the timeline", body = TimelineEntry),
         (status = 403, description = "May look but not reply (a colleague), or an internal note from a customer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request is closed or cancelled (`status`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed or cancelled (`request`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`body` or `files` not valid", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_comment(
@@ -590,7 +590,7 @@ pub async fn request_rating(
         (status = 204, description = "Assigned to the caller"),
         (status = 403, description = "Not an agent", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Closed or cancelled (`status`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Closed or cancelled (`request`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_assign(
     State(state): State<WebState>,

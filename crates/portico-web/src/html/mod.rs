@@ -8,6 +8,7 @@ pub mod forms;
 pub mod home;
 pub mod identity;
 pub mod kb;
+pub mod requests;
 pub mod search;
 
 /// Every page route: each feature's `routes()`, merged here and nowhere else.
@@ -18,6 +19,7 @@ pub fn routes() -> axum::Router<WebState> {
         .merge(identity::routes())
         .merge(account::routes())
         .merge(kb::routes())
+        .merge(requests::routes())
         .merge(admin::routes())
         .merge(docs::routes())
 }

@@ -1,0 +1,165 @@
+//! A request in headless Chromium, axe clean: at phone width in Chinese a customer picks "refund" from
+//! the catalogue, goes through the form's steps (the photo appears only for damaged goods), sends it
+//! with a photo, sees an agent's reply, confirms the resolution and rates it.
+
+use fantoccini::Locator;
+use portico_testkit::browser::{Browser, PHONE};
+use portico_testkit::portico_core::Role;
+use portico_testkit::{DbKind, Fetch, TestApp, both};
+use serde_json::json;
+
+async fn type_into(b: &Browser, css: &str, text: &str) {
+    let el = b
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn shown(b: &Browser, css: &str) -> bool {
+    match b.client.find(Locator::Css(css)).await {
+        Ok(el) => el.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.resize(PHONE).await;
+    // 陈伟, a demo customer who reads Chinese.
+    b.client
+        .goto(&app.url("/login?next=/requests/new"))
+        .await
+        .unwrap();
+    type_into(&b, "input[name=\"email\"]", "chen.wei@demo.example.com").await;
+    type_into(&b, "input[name=\"password\"]", "demo-customer-2026").await;
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("a[href=\"/requests/new/refund\"]").await;
+    let lang = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    if lang.as_deref() != Some("zh-CN") {
+        b.click("form.lang-switch button[value=\"zh-CN\"]").await;
+        b.wait_for("html[lang=\"zh-CN\"]").await;
+    }
+    b.assert_accessible("catalogue (zh-CN)").await;
+    b.screenshot("requests-catalogue-zh-CN").await;
+    assert!(
+        !b.scrolls_horizontally().await,
+        "the catalogue fits a phone"
+    );
+
+    b.click("a[href=\"/requests/new/refund\"]").await;
+    b.wait_for(".request-progress").await;
+    b.assert_accessible("request form, step 1").await;
+    b.screenshot("requests-form-step1-zh-CN").await;
+    type_into(&b, "#req-subject", "外套拉链坏了").await;
+    type_into(&b, "input[name=\"f.order_number\"]", "ORD-2026-0042").await;
+    b.click(".request-actions button.button-primary[type=\"button\"]")
+        .await;
+    // Step 2: the photo is asked for only when the goods arrived damaged.
+    b.wait_for("select[name=\"f.reason\"]").await;
+    assert!(!shown(&b, "input[name=\"f.photo\"]").await);
+    b.client
+        .find(Locator::Css("select[name=\"f.reason\"]"))
+        .await
+        .unwrap()
+        .select_by_value("damaged")
+        .await
+        .unwrap();
+    assert!(
+        shown(&b, "input[name=\"f.photo\"]").await,
+        "damaged: the photo field appears"
+    );
+    let png = portico_testkit::smtp::decode_base64(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zipper.png");
+    std::fs::write(&file, png).unwrap();
+    b.client
+        .find(Locator::Css("input[name=\"f.photo\"]"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.assert_accessible("request form, step 2").await;
+    b.click(".request-actions button.button-primary[type=\"button\"]")
+        .await;
+    // Step 3, then send.
+    b.wait_for("input[name=\"f.amount\"]").await;
+    type_into(&b, "input[name=\"f.amount\"]", "129").await;
+    b.click(".request-actions button[type=\"submit\"]").await;
+    b.wait_for(".notice-success").await;
+    b.assert_accessible("request page after sending").await;
+    b.screenshot("requests-sent-zh-CN").await;
+    let url = b.client.current_url().await.unwrap().to_string();
+    let reference = url
+        .split("/requests/")
+        .nth(1)
+        .and_then(|s| s.split('?').next())
+        .unwrap()
+        .to_string();
+
+    // An agent answers and resolves it (through the API, as another session).
+    let agent = app.client_as(Role::Agent).await;
+    let r = agent
+        .client
+        .get(app.url(&format!("/api/v1/requests/{reference}")))
+        .json_of()
+        .await;
+    assert_eq!(r["files"][0]["name"], "zipper.png", "{r}");
+    let id = r["id"].as_i64().unwrap();
+    agent
+        .client
+        .post(app.url(&format!("/api/v1/requests/{id}/comments")))
+        .json(&json!({"body": "已为您办理退款，请注意查收。"}))
+        .send()
+        .await
+        .unwrap();
+    agent
+        .client
+        .post(app.url(&format!("/api/v1/requests/{id}/transitions")))
+        .json(&json!({"to": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    b.client
+        .goto(&app.url(&format!("/requests/{reference}")))
+        .await
+        .unwrap();
+    b.wait_for(".timeline-comment").await;
+    // Confirm, then rate.
+    b.click("form[action$=\"/transition\"] input[value=\"closed\"] ~ button")
+        .await;
+    b.wait_for(".notice-success").await;
+    b.click("input[name=\"score\"][value=\"5\"]").await;
+    type_into(&b, "#req-rating-comment", "很快就解决了").await;
+    b.click("form[action$=\"/rating\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("#request-rated").await;
+    b.assert_accessible("request page, rated").await;
+    b.screenshot("requests-rated-zh-CN").await;
+    assert!(
+        !b.scrolls_horizontally().await,
+        "the request page fits a phone"
+    );
+    b.close().await;
+    app.stop().await;
+}
+
+both!(a_customer_asks_for_a_refund_in_steps_and_rates_the_answer);
