@@ -17,3 +17,4 @@ search-all-topics = All topics
 search-everywhere = Search all topics instead
 search-write-article = Write an article about this
 search-popular-heading = Most read articles
+search-kind-request-type = Request

@@ -12,7 +12,11 @@ use crate::search::source::SearchSource;
 
 /// Every kind of searchable content: the search follower loads an outbox entry's documents from the
 /// source whose entity it names, and a rebuild takes every source's documents.
-pub static SEARCH_SOURCES: &[&dyn SearchSource] = &[&TaskSource, &crate::kb::ArticleSource];
+pub static SEARCH_SOURCES: &[&dyn SearchSource] = &[
+    &TaskSource,
+    &crate::kb::ArticleSource,
+    &crate::requests::catalog::RequestTypeSource,
+];
 
 impl JobRegistry {
     /// The product's standard handlers and schedule: `cleanup` (hourly) and `mail.send`, and on a

@@ -204,6 +204,11 @@ pub async fn search_in(
         for h in &mut res.hits {
             h.url = safe_url(std::mem::take(&mut h.url));
         }
+        // Two kinds may lead to one page (a home task and the request type it opens): list it once.
+        let mut seen = std::collections::HashSet::new();
+        let before = res.hits.len();
+        res.hits.retain(|h| seen.insert(h.url.clone()));
+        res.total = res.total.saturating_sub(before - res.hits.len());
         Ok(res)
     })
     .await

@@ -264,7 +264,7 @@ pub async fn create_type(
         return Err(ValidationErrors(errors).into());
     }
     let (icon, audience, organizations) = settings;
-    let tx = app.begin().await?;
+    let mut tx = app.begin().await?;
     let now = tx.now();
     let saved = store::insert_type(
         tx.conn(),
@@ -291,6 +291,12 @@ pub async fn create_type(
         },
         other => other.into(),
     })?;
+    tx.outbox(
+        REQUEST_TYPE,
+        &saved.key,
+        portico_storage::outbox::OutboxOp::Upsert,
+    )
+    .await?;
     tx.commit().await?;
     to_view(app, saved).await
 }
@@ -421,7 +427,7 @@ pub async fn update_type(
     // An unchanged form makes no new version.
     let form = input.form.as_ref().filter(|f| **f != now_view.form);
     let form_json = form.map(json_of).transpose()?;
-    let tx = app.begin().await?;
+    let mut tx = app.begin().await?;
     let now = tx.now();
     let saved = store::update_type(
         tx.conn(),
@@ -443,6 +449,98 @@ pub async fn update_type(
     )
     .await?
     .ok_or(AppError::NotFound)?;
+    tx.outbox(
+        REQUEST_TYPE,
+        &saved.key,
+        portico_storage::outbox::OutboxOp::Upsert,
+    )
+    .await?;
     tx.commit().await?;
     to_view(app, saved).await
+}
+
+/// The search entity of request types.
+pub const REQUEST_TYPE: &str = "request_type";
+
+/// A type's documents: one per language it is named in (and, for a type offered to named
+/// organisations, one per organisation), so the home search finds "refund" as well as "退款".
+fn type_docs(t: &TypeView) -> Vec<portico_search::SearchDoc> {
+    use portico_search::Audience;
+    if !t.active {
+        return Vec::new();
+    }
+    let audiences: Vec<Audience> = match t.audience.as_str() {
+        "everyone" => vec![Audience::Public],
+        "customers" => vec![Audience::Customers],
+        _ => t
+            .organizations
+            .iter()
+            .map(|o| Audience::Organization(*o))
+            .collect(),
+    };
+    let mut docs = Vec::new();
+    for (locale, name) in &t.name.0 {
+        let body = [t.description.0.get(locale), t.category.0.get(locale)]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        for audience in &audiences {
+            docs.push(portico_search::SearchDoc {
+                entity: REQUEST_TYPE.into(),
+                entity_id: t.key.clone(),
+                locale: locale.clone(),
+                audience: *audience,
+                title: name.clone(),
+                body: body.clone(),
+                url: format!("/requests/new/{}", t.key),
+                vectors: Vec::new(),
+                tags: Vec::new(),
+            });
+        }
+    }
+    docs
+}
+
+/// Request types in the shared search index.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestTypeSource;
+
+impl crate::search::source::SearchSource for RequestTypeSource {
+    fn entity(&self) -> &'static str {
+        REQUEST_TYPE
+    }
+
+    fn load<'a>(
+        &'a self,
+        app: &'a App,
+        entity_id: &'a str,
+    ) -> crate::search::source::SourceFuture<'a, Option<portico_search::Change>> {
+        Box::pin(async move {
+            let docs = match store::find_type_by_key(app.db().conn(), entity_id).await? {
+                Some(t) => type_docs(&to_view(app, t).await?),
+                None => Vec::new(),
+            };
+            Ok(Some(portico_search::Change::Replace {
+                entity: REQUEST_TYPE.into(),
+                entity_id: entity_id.to_string(),
+                docs,
+            }))
+        })
+    }
+
+    fn all<'a>(
+        &'a self,
+        app: &'a App,
+        out: &'a crate::search::source::DocSink,
+    ) -> crate::search::source::SourceFuture<'a, usize> {
+        Box::pin(async move {
+            let mut docs = Vec::new();
+            for t in store::list_types(app.db().conn()).await? {
+                docs.extend(type_docs(&to_view(app, t).await?));
+            }
+            crate::search::source::send(out, docs).await
+        })
+    }
 }

@@ -63,7 +63,14 @@ pub async fn load_types(app: &App) -> Result<usize, AppError> {
         )
         .await;
         match inserted {
-            Ok(_) => {
+            Ok(saved) => {
+                let mut tx = tx;
+                tx.outbox(
+                    super::catalog::REQUEST_TYPE,
+                    &saved.key,
+                    portico_storage::outbox::OutboxOp::Upsert,
+                )
+                .await?;
                 tx.commit().await?;
                 added += 1;
             }

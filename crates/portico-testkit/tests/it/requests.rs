@@ -787,3 +787,69 @@ async fn the_pages_work_without_javascript(kind: DbKind) {
 }
 
 both!(the_pages_work_without_javascript);
+
+/// Request types are found by the site search in both languages, by those they are offered to, and a
+/// change reaches the index.
+async fn request_types_are_found_by_search(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let customer = app.client_as(Role::Customer).await;
+    let urls = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|i| i["href"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let search = |c: &reqwest::Client, q: &'static str| {
+        c.get(app.url("/api/v1/search"))
+            .query(&[("q", q)])
+            .json_of()
+    };
+    let mut found = false;
+    for _ in 0..100 {
+        if urls(&search(&customer.client, "退款").await)
+            .contains(&"/requests/new/refund".to_string())
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(found, "the Chinese name finds the type");
+    assert!(
+        urls(&search(&customer.client, "refund").await)
+            .contains(&"/requests/new/refund".to_string())
+    );
+    // Offered to signed-in customers only.
+    assert!(
+        !urls(&search(&app.client, "refund").await).contains(&"/requests/new/refund".to_string())
+    );
+    // Renamed: found by the new name.
+    admin
+        .client
+        .patch(app.url("/api/v1/catalog/refund"))
+        .json(&json!({"name": {"en": "Money back", "zh-CN": "退款"}}))
+        .json_of()
+        .await;
+    let mut renamed = false;
+    for _ in 0..100 {
+        if urls(&search(&customer.client, "money back").await)
+            .contains(&"/requests/new/refund".to_string())
+        {
+            renamed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(renamed);
+    app.stop().await;
+}
+
+both!(request_types_are_found_by_search);
