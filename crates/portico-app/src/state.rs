@@ -44,6 +44,8 @@ struct Inner {
     embedder: std::sync::OnceLock<Arc<crate::search::semantic::Embedder>>,
     /// Why the language model could not be loaded or fetched, when it could not.
     model_problem: std::sync::OnceLock<String>,
+    /// Requests that changed (id, internal only), for pages that follow them live.
+    request_changes: tokio::sync::broadcast::Sender<(i64, bool)>,
 }
 
 impl App {
@@ -88,6 +90,7 @@ impl App {
                 search,
                 embedder: std::sync::OnceLock::new(),
                 model_problem: std::sync::OnceLock::new(),
+                request_changes: tokio::sync::broadcast::channel(1024).0,
                 events: Default::default(),
             }),
         }
@@ -118,6 +121,17 @@ impl App {
     /// in the admin area). The first reason stays.
     pub fn note_model_problem(&self, why: String) {
         let _ = self.inner.model_problem.set(why);
+    }
+
+    /// Tells this node's open request pages that request `id` changed.
+    pub fn announce_request(&self, id: i64, internal: bool) {
+        // Nobody listening is fine.
+        let _ = self.inner.request_changes.send((id, internal));
+    }
+
+    /// Request changes as this node learns of them (its own, and on PostgreSQL every node's).
+    pub fn request_changes(&self) -> tokio::sync::broadcast::Receiver<(i64, bool)> {
+        self.inner.request_changes.subscribe()
     }
 
     /// See [`App::note_model_problem`].

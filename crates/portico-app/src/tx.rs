@@ -16,6 +16,8 @@ pub struct Tx {
     now: Timestamp,
     enqueued: bool,
     outboxed: bool,
+    /// Requests changed in this transaction (id, internal only), announced after the commit.
+    requests: Vec<(i64, bool)>,
 }
 
 impl Tx {
@@ -48,6 +50,13 @@ impl Tx {
         Ok(id)
     }
 
+    /// Records that request `id` changed, for pages following it on any node (announced at commit).
+    pub async fn request_changed(&mut self, id: i64, internal: bool) -> Result<(), AppError> {
+        portico_storage::notify::request_changed(&self.txn, id, internal).await?;
+        self.requests.push((id, internal));
+        Ok(())
+    }
+
     /// Commits, then wakes this node's workers if jobs were enqueued (other nodes hear a NOTIFY).
     pub async fn commit(self) -> Result<(), AppError> {
         self.txn
@@ -56,6 +65,12 @@ impl Tx {
             .map_err(portico_storage::StorageError::from)?;
         if self.enqueued {
             self.app.wake_workers();
+        }
+        // On PostgreSQL every node (this one too) hears the NOTIFY; SQLite has only this node.
+        if self.app.db().backend() != portico_storage::Backend::Postgres {
+            for (id, internal) in &self.requests {
+                self.app.announce_request(*id, *internal);
+            }
         }
         if self.outboxed {
             self.app.content_changed();
@@ -86,6 +101,7 @@ impl App {
             now: self.now(),
             enqueued: false,
             outboxed: false,
+            requests: Vec::new(),
         })
     }
 }

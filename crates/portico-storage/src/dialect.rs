@@ -41,6 +41,10 @@ pub fn after_outbox(backend: DbBackend) -> Option<&'static str> {
 /// The PostgreSQL channel [`after_outbox`] notifies.
 pub const OUTBOX_CHANNEL: &str = "portico_outbox";
 
+/// The PostgreSQL channel a request's change is announced on (payload `id` or `id:internal`), so a
+/// page open on any node hears of it.
+pub const REQUESTS_CHANNEL: &str = "portico_requests";
+
 /// An SQL expression for the database server's clock in milliseconds since the epoch, on PostgreSQL
 /// (every node reads the same clock). SQLite has a single node, whose own clock is used instead.
 pub fn server_now_ms(backend: DbBackend) -> Option<&'static str> {

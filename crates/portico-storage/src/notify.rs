@@ -4,7 +4,7 @@
 
 use crate::Db;
 use crate::db::Backend;
-use crate::dialect::{JOBS_CHANNEL, OUTBOX_CHANNEL};
+use crate::dialect::{JOBS_CHANNEL, OUTBOX_CHANNEL, REQUESTS_CHANNEL};
 
 /// What another node (or this one) just committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +13,43 @@ pub enum Notification {
     Jobs,
     /// Searchable content changed.
     Outbox,
+    /// A request's timeline or status changed (`internal`: only agents may learn of it).
+    Request { id: i64, internal: bool },
+}
+
+/// Reads a [`REQUESTS_CHANNEL`] payload.
+pub fn parse_request_payload(payload: &str) -> Option<Notification> {
+    let (id, internal) = match payload.split_once(':') {
+        Some((id, "internal")) => (id, true),
+        Some(_) => return None,
+        None => (payload, false),
+    };
+    Some(Notification::Request {
+        id: id.parse().ok()?,
+        internal,
+    })
+}
+
+/// Announces, at commit, that request `id` changed (PostgreSQL; on SQLite the node tells itself).
+pub async fn request_changed(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: i64,
+    internal: bool,
+) -> crate::error::Result<()> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let payload = if internal {
+            format!("{id}:internal")
+        } else {
+            id.to_string()
+        };
+        conn.execute_raw(crate::dialect::stmt(
+            conn.get_database_backend(),
+            "SELECT pg_notify('portico_requests', $1)",
+            [payload.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// PostgreSQL: calls `on_notify` for every notification until `stop` resolves. Returns at once on SQLite.
@@ -36,7 +73,10 @@ pub async fn listen(
                 tokio::select! { _ = &mut stop => return, _ = tokio::time::sleep(pause) => continue }
             }
         };
-        if let Err(e) = listener.listen_all([JOBS_CHANNEL, OUTBOX_CHANNEL]).await {
+        if let Err(e) = listener
+            .listen_all([JOBS_CHANNEL, OUTBOX_CHANNEL, REQUESTS_CHANNEL])
+            .await
+        {
             tracing::warn!(error = %e, "LISTEN failed; retrying in 5 s");
             tokio::select! { _ = &mut stop => return, _ = tokio::time::sleep(pause) => continue }
         }
@@ -48,6 +88,11 @@ pub async fn listen(
                 _ = &mut stop => return,
                 msg = listener.recv() => match msg {
                     Ok(n) if n.channel() == OUTBOX_CHANNEL => on_notify(Notification::Outbox),
+                    Ok(n) if n.channel() == REQUESTS_CHANNEL => {
+                        if let Some(r) = parse_request_payload(n.payload()) {
+                            on_notify(r);
+                        }
+                    }
                     Ok(_) => on_notify(Notification::Jobs),
                     Err(e) => {
                         tracing::warn!(error = %e, "notification stream broke; reconnecting");

@@ -217,6 +217,9 @@ pub async fn run_listener(app: App, shutdown: CancellationToken) {
                     s.wake();
                 }
             }
+            portico_storage::notify::Notification::Request { id, internal } => {
+                waker.announce_request(id, internal);
+            }
         },
         shutdown.cancelled_owned(),
     )

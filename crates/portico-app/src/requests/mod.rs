@@ -625,6 +625,7 @@ pub async fn comment(
     if moved.is_none() {
         store::touch(tx.conn(), r.id, now).await?;
     }
+    tx.request_changed(r.id, internal).await?;
     if !internal && who == Mover::Agent {
         mails::reply(app, &mut tx, &r, body).await?;
     }
@@ -697,6 +698,7 @@ pub async fn transition(
     if who == Mover::Agent {
         mails::status_changed(app, &mut tx, &moved).await?;
     }
+    tx.request_changed(r.id, false).await?;
     tx.commit().await?;
     Ok(moved)
 }
@@ -728,7 +730,7 @@ pub async fn rate(
     if !errors.is_empty() {
         return Err(ValidationErrors(errors).into());
     }
-    let tx = app.begin().await?;
+    let mut tx = app.begin().await?;
     let now = tx.now();
     let score = i32::try_from(score).unwrap_or(0);
     if !store::rate(tx.conn(), r.id, score, comment, now).await? {
@@ -751,6 +753,7 @@ pub async fn rate(
         now,
     )
     .await?;
+    tx.request_changed(r.id, false).await?;
     tx.commit().await?;
     store::find_request(app.db().conn(), r.id)
         .await?
@@ -767,7 +770,7 @@ pub async fn assign_to_self(app: &App, viewer: &Viewer, id: i64) -> Result<(), A
             message: "this request is closed".into(),
         });
     }
-    let tx = app.begin().await?;
+    let mut tx = app.begin().await?;
     let now = tx.now();
     store::set_assignee(tx.conn(), r.id, Some(me), now).await?;
     store::insert_event(
@@ -784,6 +787,7 @@ pub async fn assign_to_self(app: &App, viewer: &Viewer, id: i64) -> Result<(), A
         now,
     )
     .await?;
+    tx.request_changed(r.id, true).await?;
     tx.commit().await?;
     Ok(())
 }

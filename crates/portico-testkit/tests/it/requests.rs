@@ -853,3 +853,104 @@ async fn request_types_are_found_by_search(kind: DbKind) {
 }
 
 both!(request_types_are_found_by_search);
+
+/// Reads a server-sent event stream until an event named `changed` arrives or `within` passes.
+async fn hears_change(stream: &mut reqwest::Response, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = String::new();
+    loop {
+        match tokio::time::timeout_at(deadline, stream.chunk()).await {
+            Ok(Ok(Some(bytes))) => {
+                seen.push_str(&String::from_utf8_lossy(&bytes));
+                if seen.contains("event: changed") {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// An open request page hears of an agent's reply made on another node (PostgreSQL NOTIFY), and a
+/// customer's page never hears of internal notes.
+async fn live_updates_reach_a_page_on_another_node(kind: DbKind) {
+    let Some(a) = TestApp::start(kind).await else {
+        return;
+    };
+    // PostgreSQL: a second node serves the page. SQLite runs one node: the page is on it.
+    let dir_b = tempfile::tempdir().unwrap();
+    let b = if kind == DbKind::Postgres {
+        let mut settings = portico_testkit::test_settings(&a.db, &Default::default());
+        settings.raw.data_dir = dir_b.path().to_path_buf();
+        Some(
+            portico::server::start(&settings, portico::server::StartOptions::default())
+                .await
+                .unwrap(),
+        )
+    } else {
+        None
+    };
+    let b_url = match &b {
+        Some(b) => format!("http://{}", b.addr),
+        None => a.url(""),
+    };
+    let b_url = b_url.trim_end_matches('/').to_string();
+    let admin = a.client_as(Role::Admin).await;
+    define(&a, &admin, "refund").await;
+    let customer = a.client_as(Role::Customer).await;
+    let agent = a.client_as(Role::Agent).await;
+    let (_, r) = post(&customer.client, &a, "/api/v1/requests", json!({"type": "refund", "subject": "Where is my money", "fields": {"order_number": "ORD-5", "reason": "changed_mind"}})).await;
+    let (id, reference) = (
+        r["id"].as_i64().unwrap(),
+        r["reference"].as_str().unwrap().to_string(),
+    );
+    let open = |c: &reqwest::Client| {
+        c.get(format!("{b_url}/requests/{reference}/events"))
+            .header("accept", "text/event-stream")
+            .send()
+    };
+    let mut customer_stream = open(&customer.client).await.unwrap();
+    assert_eq!(customer_stream.status(), 200);
+    assert!(
+        customer_stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut agent_stream = open(&agent.client).await.unwrap();
+    // Someone else may not follow it.
+    let stranger = a.client_as(Role::Customer).await;
+    assert_eq!(open(&stranger.client).await.unwrap().status(), 404);
+    // An internal note on node A: the agent's page hears it, the customer's does not.
+    let (s, _) = post(
+        &agent.client,
+        &a,
+        &format!("/api/v1/requests/{id}/comments"),
+        json!({"body": "checking the ledger", "internal": true}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert!(hears_change(&mut agent_stream, Duration::from_secs(2)).await);
+    assert!(!hears_change(&mut customer_stream, Duration::from_millis(700)).await);
+    // A public reply on node A reaches the customer's page on node B.
+    let (s, _) = post(
+        &agent.client,
+        &a,
+        &format!("/api/v1/requests/{id}/comments"),
+        json!({"body": "Refunded today."}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert!(
+        hears_change(&mut customer_stream, Duration::from_secs(2)).await,
+        "node B's subscriber heard the reply within 2 s"
+    );
+    drop(customer_stream);
+    drop(agent_stream);
+    if let Some(b) = b {
+        b.stop().await;
+    }
+    a.stop().await;
+}
+
+both!(live_updates_reach_a_page_on_another_node);

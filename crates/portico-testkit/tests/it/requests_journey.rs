@@ -1,6 +1,6 @@
 //! A request in headless Chromium, axe clean: at phone width in Chinese a customer picks "refund" from
 //! the catalogue, goes through the form's steps (the photo appears only for damaged goods), sends it
-//! with a photo, sees an agent's reply, confirms the resolution and rates it.
+//! with a photo, sees an agent's reply arrive live, confirms the resolution and rates it.
 
 use fantoccini::Locator;
 use portico_testkit::browser::{Browser, PHONE};
@@ -115,7 +115,9 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
         .unwrap()
         .to_string();
 
-    // An agent answers and resolves it (through the API, as another session).
+    // The page follows the request (its event stream is open); an agent answers and resolves it
+    // through the API, as another session.
+    b.wait_for("[data-live-state=\"open\"]").await;
     let agent = app.client_as(Role::Agent).await;
     let r = agent
         .client
@@ -138,11 +140,10 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
         .send()
         .await
         .unwrap();
-    b.client
-        .goto(&app.url(&format!("/requests/{reference}")))
-        .await
-        .unwrap();
+    // The open page shows the reply and the new status without a reload.
     b.wait_for(".timeline-comment").await;
+    b.wait_for("form[action$=\"/transition\"] input[value=\"closed\"]")
+        .await;
     // Confirm, then rate.
     b.click("form[action$=\"/transition\"] input[value=\"closed\"] ~ button")
         .await;

@@ -40,6 +40,7 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/requests/{reference}/transition", post(transition_submit))
         .route("/requests/{reference}/rating", post(rating_submit))
         .route("/requests/{reference}/assign", post(assign_submit))
+        .route("/requests/{reference}/events", get(events_stream))
         .route("/agent/queue", get(queue_show))
 }
 
@@ -665,3 +666,49 @@ pub async fn assign_submit(
 }
 
 pub use form::SectionView;
+
+/// How long one event stream stays open; the browser reconnects on its own.
+const STREAM_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Server-sent events for an open request page: `changed` whenever its timeline or status changes (on
+/// any node, through PostgreSQL NOTIFY), never for internal changes unless the viewer is an agent. The
+/// event carries nothing: the page reloads what the viewer may see.
+pub async fn events_stream(
+    State(state): State<WebState>,
+    page: PageContext,
+    Path(reference): Path<String>,
+) -> Result<Response, HtmlError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    if page.user.is_none() {
+        return Err(HtmlError(AppError::Unauthenticated));
+    }
+    let id = id_of(&state, &page, &reference).await?;
+    let staff = page.works_queue();
+    let rx = state.app.request_changes();
+    let until = tokio::time::Instant::now() + STREAM_FOR;
+    let stream = futures_util::stream::unfold(rx, move |mut rx| async move {
+        loop {
+            let next = tokio::time::timeout_at(until, rx.recv()).await;
+            match next {
+                Err(_) | Ok(Err(RecvError::Closed)) => return None,
+                Ok(Ok((changed, internal))) if changed == id && (staff || !internal) => {
+                    break;
+                }
+                Ok(Ok(_)) => continue,
+                // Missed some: say it changed, the page reloads anyway.
+                Ok(Err(RecvError::Lagged(_))) => break,
+            }
+        }
+        Some((
+            // A browser drops an event without data, so it carries the request's id.
+            Ok::<_, std::convert::Infallible>(
+                Event::default().event("changed").data(id.to_string()),
+            ),
+            rx,
+        ))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
