@@ -79,6 +79,16 @@ pub fn default_name(locale: Locale) -> &'static str {
 
 /// The current settings, from the cache when it is fresh.
 pub async fn portal_settings(app: &App) -> Result<Arc<PortalSettings>, AppError> {
+    portal_settings_via(app, app.db().conn()).await
+}
+
+/// [`portal_settings`], reading through `conn` when the cache is cold: inside a write transaction,
+/// pass the transaction's connection, so it never waits for a second one from a pool that the other
+/// writers may hold.
+pub async fn portal_settings_via(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+) -> Result<Arc<PortalSettings>, AppError> {
     let cache = app.portal_cache();
     if let Ok(slot) = cache.slot.read()
         && let Some((at, s)) = slot.as_ref()
@@ -86,7 +96,6 @@ pub async fn portal_settings(app: &App) -> Result<Arc<PortalSettings>, AppError>
     {
         return Ok(s.clone());
     }
-    let conn = app.db().conn();
     // A value that no longer parses (written by a newer version, say) falls back to the default rather
     // than taking the portal down.
     let branding = settings::get_setting(conn, BRANDING_KEY)
@@ -121,6 +130,18 @@ fn name_in(s: &PortalSettings, locale: Locale) -> String {
 /// The organisation's name in `locale`.
 pub async fn portal_name(app: &App, locale: Locale) -> Result<String, AppError> {
     Ok(name_in(&*portal_settings(app).await?, locale))
+}
+
+/// [`portal_name`] inside a write transaction (see [`portal_settings_via`]).
+pub async fn portal_name_in_tx(
+    app: &App,
+    tx: &crate::tx::Tx,
+    locale: Locale,
+) -> Result<String, AppError> {
+    Ok(name_in(
+        &*portal_settings_via(app, tx.conn()).await?,
+        locale,
+    ))
 }
 
 /// Name and home-page tasks in `locale`.

@@ -18,6 +18,8 @@ pub struct Tx {
     outboxed: bool,
     /// Requests changed in this transaction (id, internal only), announced after the commit.
     requests: Vec<(i64, bool)>,
+    /// This process's turn to write (SQLite), released after the commit or rollback.
+    _turn: portico_storage::db::WriteTurn,
 }
 
 impl Tx {
@@ -94,9 +96,10 @@ impl Tx {
 impl App {
     /// Starts a write transaction (on SQLite it takes the write lock at once, see `Db::begin_write`).
     pub async fn begin(&self) -> Result<Tx, AppError> {
-        let txn = self.db().begin_write().await?;
+        let (txn, turn) = self.db().begin_write_in_turn().await?;
         Ok(Tx {
             txn,
+            _turn: turn,
             app: self.clone(),
             now: self.now(),
             enqueued: false,

@@ -155,7 +155,14 @@ pub struct Db {
     /// PostgreSQL URL, for the dedicated migration connection.
     pg_url: Option<String>,
     _lock: Option<std::sync::Arc<File>>,
+    /// SQLite: write transactions of this process queue here, woken in turn, instead of in SQLite's
+    /// busy handler, which polls with sleeps of up to 100 ms and so caps writes under contention.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// The turn of one write transaction on SQLite (nothing on PostgreSQL): hold it until the transaction
+/// ends.
+pub type WriteTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 impl Db {
     /// Opens (and for SQLite, creates) the database. Does not migrate: see [`Db::migrate`].
@@ -228,6 +235,7 @@ impl Db {
             backend: Backend::Sqlite,
             pg_url: None,
             _lock: lock,
+            writer: Some(std::sync::Arc::new(tokio::sync::Mutex::new(()))),
         })
     }
 
@@ -250,6 +258,7 @@ impl Db {
             backend: Backend::Postgres,
             pg_url: Some(url.to_string()),
             _lock: None,
+            writer: None,
         })
     }
 
@@ -301,6 +310,29 @@ impl Db {
     /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) so two
     /// writers queue on the busy timeout instead of failing half-way.
     pub async fn begin_write(&self) -> Result<DatabaseTransaction> {
+        Ok(self.begin_write_in_turn().await?.0)
+    }
+
+    /// [`Db::begin_write`], first waiting for this process's earlier write transactions on SQLite
+    /// (keep the turn until the transaction ends).
+    pub async fn begin_write_in_turn(&self) -> Result<(DatabaseTransaction, WriteTurn)> {
+        let turn = match &self.writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        Ok((self.begin_write_now().await?, turn))
+    }
+
+    /// Waits for this process's turn to write on SQLite (nothing on PostgreSQL), for a single write
+    /// statement outside a transaction; keep it until the statement is done.
+    pub async fn write_turn(&self) -> WriteTurn {
+        match &self.writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
+    async fn begin_write_now(&self) -> Result<DatabaseTransaction> {
         let opts = TransactionOptions {
             sqlite_transaction_mode: (self.backend == Backend::Sqlite)
                 .then_some(SqliteTransactionMode::Immediate),

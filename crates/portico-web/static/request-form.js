@@ -155,6 +155,15 @@
   // Articles that may answer the question, while the subject is typed.
   var subject = form.querySelector("#req-subject");
   var box = form.querySelector(".request-suggestions");
+  // A suggestion opened and the form left unsent: the article answered the question (a deflection).
+  var opened = null;
+  var sent = false;
+  form.addEventListener("submit", function () { sent = true; });
+  window.addEventListener("pagehide", function () {
+    if (!opened || sent || !navigator.sendBeacon) { return; }
+    var body = JSON.stringify({ type: form.getAttribute("data-form-key"), article: opened });
+    navigator.sendBeacon("/api/v1/requests/deflections", new Blob([body], { type: "application/json" }));
+  });
   if (subject && box && window.fetch) {
     var list = box.querySelector("ul");
     var timer = null;
@@ -177,6 +186,7 @@
               "&from=" + encodeURIComponent("request:" + form.getAttribute("data-form-key"));
             a.target = "_blank";
             a.rel = "noopener";
+            a.addEventListener("click", function () { opened = item.slug; });
             a.textContent = item.title;
             li.appendChild(a);
             list.appendChild(li);

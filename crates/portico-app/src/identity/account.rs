@@ -28,7 +28,7 @@ pub(crate) async fn send(
     link_path: Option<&str>,
     extra: &[(&str, &str)],
 ) -> Result<(), AppError> {
-    let portal = crate::portal::portal_name(app, locale).await?;
+    let portal = crate::portal::portal_name_in_tx(app, tx, locale).await?;
     let link = link_path.map(|p| public_url(app, p));
     let mail = compose(kind, locale, to, to_name, &portal, link.as_deref(), extra);
     tx.enqueue(&mail.job(tx.now(), None)).await?;

@@ -72,7 +72,8 @@ pub async fn run_worker(
         let mut claimed = Vec::new();
         if free > 0 {
             let lease_ms = i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
-            match store::claim(
+            let turn = app.db().write_turn().await;
+            let claim = store::claim(
                 app.db().conn(),
                 &cfg.queue,
                 &kinds,
@@ -81,8 +82,9 @@ pub async fn run_worker(
                 lease_ms,
                 free as u32,
             )
-            .await
-            {
+            .await;
+            drop(turn);
+            match claim {
                 Ok(jobs) => claimed = jobs,
                 Err(e) => {
                     tracing::warn!(worker = %cfg.name, error = %e, "claiming jobs failed; retrying")
@@ -172,6 +174,7 @@ async fn execute(app: App, registry: Arc<JobRegistry>, cfg: WorkerConfig, job: J
     };
     let now = app.now();
     let conn = app.db().conn();
+    let _turn = app.db().write_turn().await;
     let result = match &outcome {
         Ok(()) => {
             metrics::counter!("portico_jobs_total", "kind" => kind.clone(), "outcome" => "done")

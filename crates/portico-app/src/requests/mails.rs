@@ -24,7 +24,7 @@ async fn send(
     r: &Request,
     extra: &[(&str, &str)],
 ) -> Result<(), AppError> {
-    let portal = crate::portal::portal_name(app, locale).await?;
+    let portal = crate::portal::portal_name_in_tx(app, tx, locale).await?;
     let link = link(app, r);
     let reference = reference(r.number);
     let mut args: Vec<(&str, &str)> = vec![("reference", &reference), ("subject", &r.subject)];
@@ -34,8 +34,10 @@ async fn send(
     Ok(())
 }
 
-async fn requester(app: &App, r: &Request) -> Result<Option<User>, AppError> {
-    Ok(users::find_user_by_id(app.db().conn(), r.requester_id).await?)
+/// The requester, read in the transaction (a second connection while holding SQLite's write lock could
+/// wait on a pool that the other writers hold).
+async fn requester(tx: &Tx, r: &Request) -> Result<Option<User>, AppError> {
+    Ok(users::find_user_by_id(tx.conn(), r.requester_id).await?)
 }
 
 /// "We have your request REQ-000123".
@@ -63,7 +65,7 @@ pub(crate) async fn confirmation(
 
 /// An agent's public reply, quoted.
 pub(crate) async fn reply(app: &App, tx: &mut Tx, r: &Request, body: &str) -> Result<(), AppError> {
-    let Some(u) = requester(app, r).await? else {
+    let Some(u) = requester(tx, r).await? else {
         return Ok(());
     };
     if !u.notifications.replies {
@@ -82,7 +84,7 @@ pub(crate) async fn reply(app: &App, tx: &mut Tx, r: &Request, body: &str) -> Re
 
 /// An agent moved the request (resolved it, asked for something).
 pub(crate) async fn status_changed(app: &App, tx: &mut Tx, r: &Request) -> Result<(), AppError> {
-    let Some(u) = requester(app, r).await? else {
+    let Some(u) = requester(tx, r).await? else {
         return Ok(());
     };
     if !u.notifications.status_changes {

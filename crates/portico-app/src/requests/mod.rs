@@ -872,6 +872,49 @@ pub async fn file(app: &App, viewer: &Viewer, id: i64) -> Result<(RequestFile, V
     }
 }
 
+/// Someone opened a suggested article from a request form and left without sending the request: the
+/// help centre answered them. Recorded once per visitor, type and day in the event log (`deflected`,
+/// subject the type's key, query the article's slug).
+pub async fn record_deflection(
+    app: &App,
+    viewer: &Viewer,
+    visitor: &str,
+    type_key: &str,
+    article: &str,
+) -> Result<(), AppError> {
+    let t = catalog::request_type(app, viewer, type_key)
+        .await
+        .map_err(|_| {
+            AppError::from(ValidationErrors::single(
+                "type",
+                "not_found",
+                "no request type with this key is open to you",
+            ))
+        })?;
+    let slug = article.trim();
+    if slug.is_empty()
+        || slug.len() > crate::kb::MAX_SLUG_CHARS
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(
+            ValidationErrors::single("article", "invalid_format", "an article's slug").into(),
+        );
+    }
+    crate::kb::record_event(
+        app,
+        viewer,
+        visitor,
+        "deflected",
+        Some(&t.key),
+        Some(slug),
+        None,
+    )
+    .await;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -954,3 +954,178 @@ async fn live_updates_reach_a_page_on_another_node(kind: DbKind) {
 }
 
 both!(live_updates_reach_a_page_on_another_node);
+
+/// A deflection (a suggested article opened from a form left unsent) is recorded once per visitor,
+/// type and day; bad input is named.
+async fn deflections_are_counted_once_per_visitor(kind: DbKind) {
+    use portico_testkit::portico_core::Timestamp;
+    use portico_testkit::portico_storage::events;
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let customer = app.client_as(Role::Customer).await;
+    for _ in 0..3 {
+        let (s, _) = post(
+            &customer.client,
+            &app,
+            "/api/v1/requests/deflections",
+            json!({"type": "refund", "article": "request-a-refund"}),
+        )
+        .await;
+        assert_eq!(s, 204);
+    }
+    let (s, p) = post(
+        &customer.client,
+        &app,
+        "/api/v1/requests/deflections",
+        json!({"type": "nope", "article": "x"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["type".to_string()]));
+    let (s, p) = post(
+        &customer.client,
+        &app,
+        "/api/v1/requests/deflections",
+        json!({"type": "refund", "article": "<script>"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["article".to_string()]));
+    assert!(
+        portico_testkit::portico_app::analytics::flush(&app.app, Duration::from_secs(10)).await
+    );
+    let n = events::count(app.store().conn(), "deflected", "refund", Timestamp(0))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    app.stop().await;
+}
+
+both!(deflections_are_counted_once_per_visitor);
+
+/// The form builder without script: add fields and a step, a condition, preview, refuse a broken form
+/// naming the field, save, and a customer finds and submits the new type.
+async fn the_form_builder_defines_a_request_type(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    let a = &admin.client;
+    let customer = app.client_as(Role::Customer).await;
+    assert_eq!(
+        customer
+            .client
+            .get(app.url("/admin/catalog"))
+            .status_of()
+            .await,
+        403
+    );
+    let page = a.get(app.url("/admin/catalog/new")).text_of().await;
+    assert!(page.contains("name=\"name_en\""), "{page}");
+    let base: Vec<(&str, &str)> = vec![
+        ("key", "parking"),
+        ("name_en", "Parking permit"),
+        ("name_zh", "停车许可"),
+        ("category_en", "Workplace"),
+        ("category_zh", "办公"),
+        ("icon", "key"),
+        ("audience", "customers"),
+        ("active", "on"),
+        ("position", "3"),
+    ];
+    let post_form = |extra: Vec<(&'static str, &'static str)>| {
+        let mut all = base.clone();
+        all.extend(extra);
+        a.post(app.url("/admin/catalog/new")).form(&all).send()
+    };
+    // Adding a field re-renders the builder with it.
+    let added = post_form(vec![("action", "add_field"), ("new_kind", "select")])
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(added.contains("name=\"field.0.options\""), "{added}");
+    // A select without options is refused next to the field, and nothing is saved.
+    let broken = post_form(vec![
+        ("action", "save"),
+        ("field.0.key", "plate_kind"),
+        ("field.0.kind", "select"),
+        ("field.0.label_en", "Vehicle"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(broken.status(), 422);
+    assert!(
+        broken
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"field-0-errors\"")
+    );
+    let answers = vec![
+        ("field.0.key", "vehicle"),
+        ("field.0.kind", "select"),
+        ("field.0.label_en", "Vehicle"),
+        ("field.0.label_zh", "车辆"),
+        ("field.0.required", "on"),
+        (
+            "field.0.options",
+            "car | Car | 小汽车\nbike | Motorbike | 摩托车",
+        ),
+        ("field.1.key", "plate"),
+        ("field.1.kind", "text"),
+        ("field.1.label_en", "Number plate"),
+        ("field.1.label_zh", "车牌号"),
+        ("field.1.required", "on"),
+        ("field.1.when_field", "vehicle"),
+        ("field.1.when_value", "car"),
+    ];
+    let mut preview = answers.clone();
+    preview.push(("action", "preview"));
+    let shown = post_form(preview).await.unwrap().text().await.unwrap();
+    assert!(
+        shown.contains("id=\"cat-preview\"") && shown.contains("name=\"f.plate\""),
+        "{shown}"
+    );
+    let mut save = answers.clone();
+    save.push(("action", "save"));
+    let saved = post_form(save).await.unwrap();
+    assert_eq!(saved.status(), 303);
+    let list = a.get(app.url("/admin/catalog")).text_of().await;
+    assert!(list.contains("/admin/catalog/parking"), "{list}");
+    // The customer sees it in Chinese and submits it; the plate is required only for cars.
+    let zh = customer
+        .client
+        .get(app.url("/requests/new"))
+        .header("accept-language", "zh-CN")
+        .text_of()
+        .await;
+    assert!(zh.contains("停车许可"), "{zh}");
+    let (s, p) = post(
+        &customer.client,
+        &app,
+        "/api/v1/requests",
+        json!({"type": "parking", "subject": "新车位", "fields": {"vehicle": "car"}}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["fields.plate".to_string()]));
+    let (s, _) = post(
+        &customer.client,
+        &app,
+        "/api/v1/requests",
+        json!({"type": "parking", "subject": "摩托车位", "fields": {"vehicle": "bike"}}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    // Editing keeps the key and makes a new version only when the form changes.
+    let edit = a.get(app.url("/admin/catalog/parking")).text_of().await;
+    assert!(
+        edit.contains("value=\"vehicle\"") && edit.contains("readonly"),
+        "{edit}"
+    );
+    app.stop().await;
+}
+
+both!(the_form_builder_defines_a_request_type);

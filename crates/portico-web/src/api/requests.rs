@@ -32,6 +32,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<WebState> {
         .routes(routes!(request_rating))
         .routes(routes!(request_assign))
         .routes(routes!(file_show))
+        .routes(routes!(deflection_create))
         .merge(
             // Only the upload takes bodies as large as a file.
             utoipa_axum::router::OpenApiRouter::new()
@@ -672,4 +673,33 @@ pub async fn file_show(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(res)
+}
+
+/// A deflection: a suggested article opened from a request form that was then left unsent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeflectionCreate {
+    /// The request type's key.
+    #[serde(rename = "type")]
+    pub type_key: String,
+    /// The article's slug.
+    pub article: String,
+}
+
+/// Record that a suggested article answered someone who then did not send their request (sent by the
+/// request form's script as the visitor leaves; counted once per visitor, type and day).
+#[utoipa::path(post, path = "/api/v1/requests/deflections", tag = "requests", operation_id = "request_deflection",
+    request_body = DeflectionCreate,
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 422, description = "An unknown `type` or a malformed `article`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn deflection_create(
+    State(state): State<WebState>,
+    viewer: CurrentViewer,
+    crate::client::Visitor(visitor): crate::client::Visitor,
+    ApiJson(d): ApiJson<DeflectionCreate>,
+) -> Result<StatusCode, ApiError> {
+    requests::record_deflection(&state.app, &viewer, &visitor, &d.type_key, &d.article).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

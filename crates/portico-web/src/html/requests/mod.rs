@@ -3,6 +3,7 @@
 //! taking it) and the agents' queue. Every page works without JavaScript; `request-form.js` adds steps,
 //! conditional fields and a draft kept across reloads.
 
+pub mod builder;
 pub mod form;
 
 use askama::Template;
@@ -42,6 +43,15 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/requests/{reference}/assign", post(assign_submit))
         .route("/requests/{reference}/events", get(events_stream))
         .route("/agent/queue", get(queue_show))
+        .route("/admin/catalog", get(builder::list_show))
+        .route(
+            "/admin/catalog/new",
+            get(builder::new_show).post(builder::new_submit),
+        )
+        .route(
+            "/admin/catalog/{key}",
+            get(builder::edit_show).post(builder::edit_submit),
+        )
 }
 
 /// A status as a badge: its name in the reader's language and the badge's colour class.
