@@ -164,3 +164,108 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
 }
 
 both!(a_customer_asks_for_a_refund_in_steps_and_rates_the_answer);
+
+async fn select(b: &Browser, css: &str, value: &str) {
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// In Chinese, an administrator builds a request type in the form builder (a choice, and a field
+/// shown only for one answer), previews it and saves it; a customer then submits it.
+async fn an_administrator_builds_a_request_type_and_a_customer_submits_it(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.client
+        .goto(&app.url("/login?next=/admin/catalog/new"))
+        .await
+        .unwrap();
+    type_into(&b, "input[name=\"email\"]", "wang.fang@demo.example.com").await;
+    type_into(&b, "input[name=\"password\"]", "demo-admin-2026").await;
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("#cat-name_en").await;
+    let lang = b
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    if lang.as_deref() != Some("zh-CN") {
+        b.click("form.lang-switch button[value=\"zh-CN\"]").await;
+        b.wait_for("html[lang=\"zh-CN\"]").await;
+    }
+    b.assert_accessible("form builder (zh-CN)").await;
+    type_into(&b, "#cat-key", "parking").await;
+    type_into(&b, "#cat-name_en", "Parking permit").await;
+    type_into(&b, "#cat-name_zh", "停车许可").await;
+    type_into(&b, "#cat-category_en", "IT and workplace").await;
+    type_into(&b, "#cat-category_zh", "IT 与办公").await;
+    select(&b, "#cat-new_kind", "select").await;
+    b.click("button[name=\"action\"][value=\"add_field\"]")
+        .await;
+    b.wait_for("#f-0-options").await;
+    type_into(&b, "#f-0-key", "vehicle").await;
+    type_into(&b, "#f-0-label_en", "Vehicle").await;
+    type_into(&b, "#f-0-label_zh", "车辆").await;
+    b.click("input[name=\"field.0.required\"]").await;
+    type_into(
+        &b,
+        "#f-0-options",
+        "car | Car | 小汽车\nbike | Motorbike | 摩托车",
+    )
+    .await;
+    select(&b, "#cat-new_kind", "text").await;
+    b.click("button[name=\"action\"][value=\"add_field\"]")
+        .await;
+    b.wait_for("#f-1-when_field").await;
+    type_into(&b, "#f-1-key", "plate").await;
+    type_into(&b, "#f-1-label_en", "Number plate").await;
+    type_into(&b, "#f-1-label_zh", "车牌号").await;
+    b.click("input[name=\"field.1.required\"]").await;
+    select(&b, "#f-1-when_field", "vehicle").await;
+    type_into(&b, "#f-1-when_value", "car").await;
+    b.click("button[name=\"action\"][value=\"preview\"]").await;
+    b.wait_for("#cat-preview").await;
+    b.wait_for(".builder-preview select[name=\"f.vehicle\"]")
+        .await;
+    b.assert_accessible("form builder with preview").await;
+    b.screenshot("requests-builder-zh-CN").await;
+    b.click("button[name=\"action\"][value=\"save\"]").await;
+    b.wait_for("a[href=\"/admin/catalog/parking\"]").await;
+
+    // A customer submits it, in Chinese: the plate is asked for a car.
+    b.click(".account-toggle").await;
+    b.click("form[action=\"/logout\"] button").await;
+    b.wait_for("a[href=\"/login\"]").await;
+    b.client
+        .goto(&app.url("/login?next=/requests/new/parking"))
+        .await
+        .unwrap();
+    type_into(&b, "input[name=\"email\"]", "chen.wei@demo.example.com").await;
+    type_into(&b, "input[name=\"password\"]", "demo-customer-2026").await;
+    b.click("form[action=\"/login\"] button[type=\"submit\"]")
+        .await;
+    b.wait_for("select[name=\"f.vehicle\"]").await;
+    type_into(&b, "#req-subject", "申请地下车位").await;
+    select(&b, "select[name=\"f.vehicle\"]", "car").await;
+    b.wait_for("input[name=\"f.plate\"]").await;
+    type_into(&b, "input[name=\"f.plate\"]", "京A12345").await;
+    b.click(".request-actions button[type=\"submit\"]").await;
+    b.wait_for(".notice-success").await;
+    b.assert_accessible("the new type's request").await;
+    b.close().await;
+    app.stop().await;
+}
+
+both!(an_administrator_builds_a_request_type_and_a_customer_submits_it);
