@@ -18,3 +18,4 @@ search-everywhere = Search all topics instead
 search-write-article = Write an article about this
 search-popular-heading = Most read articles
 search-kind-request-type = Request
+search-submit-request = Ask us: make a request

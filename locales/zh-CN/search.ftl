@@ -15,3 +15,4 @@ search-everywhere = 改为在全部主题中搜索
 search-write-article = 就此撰写一篇文章
 search-popular-heading = 阅读最多的文章
 search-kind-request-type = 申请
+search-submit-request = 向我们提问：提交申请

@@ -1354,6 +1354,10 @@ async fn topic_filter_no_results_page_and_most_read(kind: DbKind) {
         .await
         .unwrap();
     assert!(none.contains("Most read articles"), "{none}");
+    assert!(
+        none.contains("href=\"/requests/new\""),
+        "submit a request instead"
+    );
     let first = none.find("/kb/articles/reset-your-password").unwrap();
     let second = none.find("/kb/articles/request-a-refund").unwrap();
     assert!(first < second, "most read first");

@@ -18,6 +18,21 @@ async fn type_into(b: &Browser, css: &str, text: &str) {
     el.send_keys(text).await.unwrap();
 }
 
+/// Waits until the current address contains `part` (after a form's redirect).
+async fn wait_for_url(b: &Browser, part: &str) {
+    for _ in 0..200 {
+        if b.client
+            .current_url()
+            .await
+            .is_ok_and(|u| u.as_str().contains(part))
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the address never contained {part}");
+}
+
 async fn shown(b: &Browser, css: &str) -> bool {
     match b.client.find(Locator::Css(css)).await {
         Ok(el) => el.is_displayed().await.unwrap_or(false),
@@ -147,6 +162,8 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
     // Confirm, then rate.
     b.click("form[action$=\"/transition\"] input[value=\"closed\"] ~ button")
         .await;
+    // The page before showed a notice and the rating form too: wait for the page the move leads to.
+    wait_for_url(&b, "done=moved").await;
     b.wait_for(".notice-success").await;
     b.click("input[name=\"score\"][value=\"5\"]").await;
     type_into(&b, "#req-rating-comment", "很快就解决了").await;
