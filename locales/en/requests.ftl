@@ -188,3 +188,13 @@ catalog-new-field = New field of type
 catalog-add-field = Add field
 catalog-preview = Preview
 catalog-preview-hint = The form as customers will see it (nothing is sent from here).
+request-live-updated = The request was updated: see the latest in “What happened”.
+mail-request-customer-reply-subject = [{ $reference }] The customer replied: { $subject }
+mail-request-customer-reply-body = Hello { $name },
+
+    The requester of { $reference } (“{ $subject }”), which you have taken, replied:
+
+    { $reply }
+
+    Answer here:
+    { $link }

@@ -185,3 +185,13 @@ catalog-new-field = 新字段类型
 catalog-add-field = 添加字段
 catalog-preview = 预览
 catalog-preview-hint = 客户看到的表单（在这里不会提交）。
+request-live-updated = 申请有更新，请查看“处理记录”中的最新内容。
+mail-request-customer-reply-subject = [{ $reference }] 客户已回复：{ $subject }
+mail-request-customer-reply-body = { $name }，您好：
+
+    您接手的申请 { $reference }（“{ $subject }”）的申请人回复了：
+
+    { $reply }
+
+    请在这里回复：
+    { $link }

@@ -16,6 +16,8 @@ pub struct AppSettings {
     pub base_url: Option<String>,
     /// How failed sign-ins slow down and lock an address.
     pub sign_in: crate::identity::SignInPolicy,
+    /// How requests behave (the reopening window).
+    pub requests: crate::requests::RequestPolicy,
 }
 
 #[derive(Clone, Debug)]

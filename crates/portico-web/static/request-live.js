@@ -21,6 +21,9 @@
           var fresh = doc.querySelector(sel);
           if (now && fresh) { now.replaceWith(fresh); }
         });
+        // Said once to screen readers, rather than the whole timeline again.
+        var status = document.querySelector("[data-live-status]");
+        if (status) { status.textContent = status.getAttribute("data-message"); }
       })
       .catch(function () { /* the next event or a reload shows it */ })
       .then(function () {

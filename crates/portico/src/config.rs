@@ -235,6 +235,31 @@ pub struct Config {
     pub sign_in: SignInSettings,
     pub rate_limits: RateLimitSettings,
     pub search: SearchSettings,
+    pub requests: RequestSettings,
+}
+
+/// How requests behave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequestSettings {
+    /// Days after a request is resolved during which its requester may reopen it (1 to 365).
+    pub reopen_days: u32,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        Self {
+            reopen_days: portico_app::requests::REOPEN_DAYS,
+        }
+    }
+}
+
+impl RequestSettings {
+    pub fn policy(&self) -> portico_app::requests::RequestPolicy {
+        portico_app::requests::RequestPolicy {
+            reopen_days: self.reopen_days,
+        }
+    }
 }
 
 impl Default for Config {
@@ -255,6 +280,7 @@ impl Default for Config {
             sign_in: SignInSettings::default(),
             rate_limits: RateLimitSettings::default(),
             search: SearchSettings::default(),
+            requests: RequestSettings::default(),
         }
     }
 }
@@ -275,6 +301,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "sign_in",
     "rate_limits",
     "search",
+    "requests",
 ];
 
 /// `PORTICO_*` variables that are not settings: the config file's location, and test-suite knobs
@@ -465,6 +492,11 @@ impl Config {
                 "sign_in.lock_minutes: must be between 1 and 10080 (a week)".into(),
             ));
         }
+        if !(1..=365).contains(&self.requests.reopen_days) {
+            return Err(ConfigError(
+                "requests.reopen_days: must be between 1 and 365".into(),
+            ));
+        }
         if !(0.0..=1.0).contains(&self.search.meaning) {
             return Err(ConfigError(
                 "search.meaning: must be between 0 and 1".into(),
@@ -643,6 +675,8 @@ mod tests {
         assert!(bad(&[("PORTICO_LOG_FORMAT", "xml")]).contains("log_format"));
         assert!(
             bad(&[("PORTICO_SIGN_IN__LOCK_MINUTES", "0")]).starts_with("sign_in.lock_minutes:")
+                && bad(&[("PORTICO_REQUESTS__REOPEN_DAYS", "0")])
+                    .starts_with("requests.reopen_days:")
         );
         assert!(
             bad(&[("PORTICO_SIGN_IN__LOCK_AFTER_FAILURES", "-1")])
@@ -680,7 +714,7 @@ mod tests {
         assert!(loaded.is_ok(), "{:?}", loaded.err());
         let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
         let mut keys: Vec<String> = TOP_LEVEL_KEYS.iter().map(|k| k.to_string()).collect();
-        for section in ["http", "workers", "database", "sign_in"] {
+        for section in ["http", "workers", "database", "sign_in", "requests"] {
             if let Some(obj) = defaults[section].as_object() {
                 keys.extend(obj.keys().cloned());
             }

@@ -205,6 +205,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
                     .unwrap_or_else(|| local_base_url(addr)),
             ),
             sign_in: settings.raw.sign_in.policy(),
+            requests: settings.raw.requests.policy(),
         },
         index,
         portico_app::features::SEARCH_SOURCES,
@@ -407,6 +408,7 @@ pub async fn run_worker_node(
             demo: false,
             base_url: settings.base_url.clone(),
             sign_in: settings.raw.sign_in.policy(),
+            requests: settings.raw.requests.policy(),
         },
     );
     // A worker node with the model embeds articles; the serving nodes pick the vectors up.

@@ -82,6 +82,33 @@ pub(crate) async fn reply(app: &App, tx: &mut Tx, r: &Request, body: &str) -> Re
     .await
 }
 
+/// The requester replied: the agent working on the request hears of it (when one has taken it).
+pub(crate) async fn customer_replied(
+    app: &App,
+    tx: &mut Tx,
+    r: &Request,
+    body: &str,
+) -> Result<(), AppError> {
+    let Some(agent) = r.assignee_id else {
+        return Ok(());
+    };
+    let Some(u) = users::find_user_by_id(tx.conn(), agent).await? else {
+        return Ok(());
+    };
+    if !u.notifications.replies {
+        return Ok(());
+    }
+    send(
+        app,
+        tx,
+        "mail-request-customer-reply",
+        (&u.email, &u.name, u.locale),
+        r,
+        &[("reply", body)],
+    )
+    .await
+}
+
 /// An agent moved the request (resolved it, asked for something).
 pub(crate) async fn status_changed(app: &App, tx: &mut Tx, r: &Request) -> Result<(), AppError> {
     let Some(u) = requester(tx, r).await? else {

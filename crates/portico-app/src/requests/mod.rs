@@ -31,8 +31,23 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 20_000;
 /// Longest idempotency key.
 pub const MAX_IDEMPOTENCY_KEY: usize = 128;
-/// Days after resolution during which the requester may reopen.
-pub const REOPEN_DAYS: i64 = 14;
+/// Days after resolution during which the requester may reopen, unless configured otherwise.
+pub const REOPEN_DAYS: u32 = 14;
+
+/// How requests behave, from the configuration (`[requests]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestPolicy {
+    /// Days after resolution during which the requester may reopen a request (1 to 365).
+    pub reopen_days: u32,
+}
+
+impl Default for RequestPolicy {
+    fn default() -> Self {
+        Self {
+            reopen_days: REOPEN_DAYS,
+        }
+    }
+}
 /// Largest attachment.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
@@ -432,19 +447,25 @@ pub struct Actions {
     pub agent_moves: &'static [RequestStatus],
 }
 
-fn reopen_window_open(r: &Request, now: Timestamp) -> bool {
+fn reopen_window_open(r: &Request, now: Timestamp, days: u32) -> bool {
     r.resolved_at
-        .is_some_and(|at| now.0 - at.0 <= REOPEN_DAYS * 86_400_000)
+        .is_some_and(|at| now.0 - at.0 <= i64::from(days) * 86_400_000)
 }
 
-fn actions(viewer: &Viewer, r: &Request, status: RequestStatus, now: Timestamp) -> Actions {
+fn actions(
+    viewer: &Viewer,
+    r: &Request,
+    status: RequestStatus,
+    now: Timestamp,
+    reopen_days: u32,
+) -> Actions {
     match mover(viewer, r) {
         None => Actions::default(),
         Some(Mover::Requester) => Actions {
             reply: !status.is_final(),
             cancel: status.can_move(RequestStatus::Cancelled, Mover::Requester),
             confirm: status == RequestStatus::Resolved,
-            reopen: status == RequestStatus::Resolved && reopen_window_open(r, now),
+            reopen: status == RequestStatus::Resolved && reopen_window_open(r, now, reopen_days),
             rate: matches!(status, RequestStatus::Resolved | RequestStatus::Closed)
                 && r.rating.is_none(),
             ..Actions::default()
@@ -511,7 +532,13 @@ async fn view(app: &App, viewer: &Viewer, r: Request) -> Result<RequestView, App
         let public: Vec<i64> = timeline.iter().map(|e| e.id).collect();
         files.retain(|f| f.event_id.is_none_or(|e| public.contains(&e)));
     }
-    let actions = actions(viewer, &r, status, app.now());
+    let actions = actions(
+        viewer,
+        &r,
+        status,
+        app.now(),
+        app.settings().requests.reopen_days,
+    );
     let mut people = std::collections::HashMap::new();
     for id in timeline
         .iter()
@@ -629,6 +656,9 @@ pub async fn comment(
     if !internal && who == Mover::Agent {
         mails::reply(app, &mut tx, &r, body).await?;
     }
+    if who == Mover::Requester {
+        mails::customer_replied(app, &mut tx, &r, body).await?;
+    }
     tx.commit().await?;
     let events = store::list_events(app.db().conn(), r.id, true).await?;
     events
@@ -670,10 +700,11 @@ pub async fn transition(
     if who == Mover::Requester
         && from == RequestStatus::Resolved
         && to == RequestStatus::Open
-        && !reopen_window_open(&r, app.now())
+        && !reopen_window_open(&r, app.now(), app.settings().requests.reopen_days)
     {
         return Err(refused(&format!(
-            "a request can be reopened within {REOPEN_DAYS} days of its resolution; make a new one"
+            "a request can be reopened within {} days of its resolution; make a new one",
+            app.settings().requests.reopen_days
         )));
     }
     let mut tx = app.begin().await?;
@@ -918,6 +949,36 @@ pub async fn record_deflection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reopening_window_counts_from_the_resolution() {
+        let day = 86_400_000;
+        let r = |resolved: Option<i64>| Request {
+            id: 1,
+            number: 1,
+            type_id: 1,
+            type_version: 1,
+            requester_id: 1,
+            organization_id: None,
+            subject: String::new(),
+            fields: "{}".into(),
+            status: "resolved".into(),
+            assignee_id: None,
+            rating: None,
+            rating_comment: None,
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+            resolved_at: resolved.map(Timestamp),
+        };
+        assert!(reopen_window_open(&r(Some(0)), Timestamp(14 * day), 14));
+        assert!(!reopen_window_open(
+            &r(Some(0)),
+            Timestamp(14 * day + 1),
+            14
+        ));
+        assert!(!reopen_window_open(&r(Some(0)), Timestamp(2 * day), 1));
+        assert!(!reopen_window_open(&r(None), Timestamp(0), 14));
+    }
 
     #[test]
     fn references_read_and_print() {

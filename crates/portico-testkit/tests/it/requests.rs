@@ -358,6 +358,29 @@ async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
         alice.client.get(app.url(&path)).json_of().await["status"],
         "open"
     );
+    // The agent takes it; the customer's reply reaches them by mail.
+    assert_eq!(
+        agent
+            .client
+            .post(app.url(&format!("{path}/assign")))
+            .status_of()
+            .await,
+        204
+    );
+    let (s, _) = post(
+        &alice.client,
+        &app,
+        &format!("{path}/comments"),
+        json!({"body": "Receipt attached, order ORD-1."}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let mails = sink.wait_for(3).await;
+    let to_agent = mails
+        .iter()
+        .find(|m| m.to == vec![agent.account.email.clone()])
+        .expect("a mail to the agent");
+    assert!(to_agent.text().contains("Receipt attached"));
     // Transitions by role.
     let to = |c: &reqwest::Client, status: &str| {
         c.post(app.url(&format!("{path}/transitions")))

@@ -531,7 +531,8 @@ pub struct TransitionCreate {
 }
 
 /// Move a request to another status: requesters cancel, confirm (`closed`) or reopen (`open`, within
-/// 14 days of the resolution); agents move it along the workflow.
+/// the configured window after the resolution, `requests.reopen_days`, 14 by default); agents move it
+/// along the workflow.
 #[utoipa::path(post, path = "/api/v1/requests/{id}/transitions", tag = "requests", operation_id = "request_transition",
     params(("id" = i64, Path, description = "The request's id")),
     request_body = TransitionCreate,
