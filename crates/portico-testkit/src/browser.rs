@@ -167,6 +167,50 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
     }
 
+    /// Clears the field matching `css` and types `text` into it.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self
+            .client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clearing {css}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    /// Signs in through the sign-in page (`base` is the portal's address), going on to `next`.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str, next: &str) {
+        self.client
+            .goto(&format!("{base}/login?next={next}"))
+            .await
+            .expect("open the sign-in page");
+        self.type_into("input[name=\"email\"]", email).await;
+        self.type_into("input[name=\"password\"]", password).await;
+        self.click("form[action=\"/login\"] button[type=\"submit\"]")
+            .await;
+    }
+
+    /// Switches the page's language with the switcher unless it is `lang` already.
+    pub async fn use_language(&self, lang: &str) {
+        let current = self
+            .client
+            .find(fantoccini::Locator::Css("html"))
+            .await
+            .expect("html")
+            .attr("lang")
+            .await
+            .expect("lang");
+        if current.as_deref() != Some(lang) {
+            self.click(&format!("form.lang-switch button[value=\"{lang}\"]"))
+                .await;
+            self.wait_for(&format!("html[lang=\"{lang}\"]")).await;
+        }
+    }
+
     pub async fn resize(&self, (w, h): (u32, u32)) {
         self.client.set_window_size(w, h).await.expect("resize");
     }

@@ -8,16 +8,6 @@ use portico_testkit::portico_core::Role;
 use portico_testkit::{DbKind, Fetch, TestApp, both};
 use serde_json::json;
 
-async fn type_into(b: &Browser, css: &str, text: &str) {
-    let el = b
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
 /// Waits until the current address contains `part` (after a form's redirect).
 async fn wait_for_url(b: &Browser, part: &str) {
     for _ in 0..200 {
@@ -49,27 +39,15 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
     };
     b.resize(PHONE).await;
     // 陈伟, a demo customer who reads Chinese.
-    b.client
-        .goto(&app.url("/login?next=/requests/new"))
-        .await
-        .unwrap();
-    type_into(&b, "input[name=\"email\"]", "chen.wei@demo.example.com").await;
-    type_into(&b, "input[name=\"password\"]", "demo-customer-2026").await;
-    b.click("form[action=\"/login\"] button[type=\"submit\"]")
-        .await;
+    b.sign_in(
+        &app.url(""),
+        "chen.wei@demo.example.com",
+        "demo-customer-2026",
+        "/requests/new",
+    )
+    .await;
     b.wait_for("a[href=\"/requests/new/refund\"]").await;
-    let lang = b
-        .client
-        .find(Locator::Css("html"))
-        .await
-        .unwrap()
-        .attr("lang")
-        .await
-        .unwrap();
-    if lang.as_deref() != Some("zh-CN") {
-        b.click("form.lang-switch button[value=\"zh-CN\"]").await;
-        b.wait_for("html[lang=\"zh-CN\"]").await;
-    }
+    b.use_language("zh-CN").await;
     b.assert_accessible("catalogue (zh-CN)").await;
     b.screenshot("requests-catalogue-zh-CN").await;
     assert!(
@@ -81,8 +59,9 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
     b.wait_for(".request-progress").await;
     b.assert_accessible("request form, step 1").await;
     b.screenshot("requests-form-step1-zh-CN").await;
-    type_into(&b, "#req-subject", "外套拉链坏了").await;
-    type_into(&b, "input[name=\"f.order_number\"]", "ORD-2026-0042").await;
+    b.type_into("#req-subject", "外套拉链坏了").await;
+    b.type_into("input[name=\"f.order_number\"]", "ORD-2026-0042")
+        .await;
     b.click(".request-actions button.button-primary[type=\"button\"]")
         .await;
     // Step 2: the photo is asked for only when the goods arrived damaged.
@@ -117,7 +96,7 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
         .await;
     // Step 3, then send.
     b.wait_for("input[name=\"f.amount\"]").await;
-    type_into(&b, "input[name=\"f.amount\"]", "129").await;
+    b.type_into("input[name=\"f.amount\"]", "129").await;
     b.click(".request-actions button[type=\"submit\"]").await;
     b.wait_for(".notice-success").await;
     b.assert_accessible("request page after sending").await;
@@ -166,7 +145,7 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
     wait_for_url(&b, "done=moved").await;
     b.wait_for(".notice-success").await;
     b.click("input[name=\"score\"][value=\"5\"]").await;
-    type_into(&b, "#req-rating-comment", "很快就解决了").await;
+    b.type_into("#req-rating-comment", "很快就解决了").await;
     b.click("form[action$=\"/rating\"] button[type=\"submit\"]")
         .await;
     b.wait_for("#request-rated").await;
@@ -201,43 +180,30 @@ async fn an_administrator_builds_a_request_type_and_a_customer_submits_it(kind: 
     let Some(b) = Browser::start().await else {
         return;
     };
-    b.client
-        .goto(&app.url("/login?next=/admin/catalog/new"))
-        .await
-        .unwrap();
-    type_into(&b, "input[name=\"email\"]", "wang.fang@demo.example.com").await;
-    type_into(&b, "input[name=\"password\"]", "demo-admin-2026").await;
-    b.click("form[action=\"/login\"] button[type=\"submit\"]")
-        .await;
+    b.sign_in(
+        &app.url(""),
+        "wang.fang@demo.example.com",
+        "demo-admin-2026",
+        "/admin/catalog/new",
+    )
+    .await;
     b.wait_for("#cat-name_en").await;
-    let lang = b
-        .client
-        .find(Locator::Css("html"))
-        .await
-        .unwrap()
-        .attr("lang")
-        .await
-        .unwrap();
-    if lang.as_deref() != Some("zh-CN") {
-        b.click("form.lang-switch button[value=\"zh-CN\"]").await;
-        b.wait_for("html[lang=\"zh-CN\"]").await;
-    }
+    b.use_language("zh-CN").await;
     b.assert_accessible("form builder (zh-CN)").await;
-    type_into(&b, "#cat-key", "parking").await;
-    type_into(&b, "#cat-name_en", "Parking permit").await;
-    type_into(&b, "#cat-name_zh", "停车许可").await;
-    type_into(&b, "#cat-category_en", "IT and workplace").await;
-    type_into(&b, "#cat-category_zh", "IT 与办公").await;
+    b.type_into("#cat-key", "parking").await;
+    b.type_into("#cat-name_en", "Parking permit").await;
+    b.type_into("#cat-name_zh", "停车许可").await;
+    b.type_into("#cat-category_en", "IT and workplace").await;
+    b.type_into("#cat-category_zh", "IT 与办公").await;
     select(&b, "#cat-new_kind", "select").await;
     b.click("button[name=\"action\"][value=\"add_field\"]")
         .await;
     b.wait_for("#f-0-options").await;
-    type_into(&b, "#f-0-key", "vehicle").await;
-    type_into(&b, "#f-0-label_en", "Vehicle").await;
-    type_into(&b, "#f-0-label_zh", "车辆").await;
+    b.type_into("#f-0-key", "vehicle").await;
+    b.type_into("#f-0-label_en", "Vehicle").await;
+    b.type_into("#f-0-label_zh", "车辆").await;
     b.click("input[name=\"field.0.required\"]").await;
-    type_into(
-        &b,
+    b.type_into(
         "#f-0-options",
         "car | Car | 小汽车\nbike | Motorbike | 摩托车",
     )
@@ -246,12 +212,12 @@ async fn an_administrator_builds_a_request_type_and_a_customer_submits_it(kind: 
     b.click("button[name=\"action\"][value=\"add_field\"]")
         .await;
     b.wait_for("#f-1-when_field").await;
-    type_into(&b, "#f-1-key", "plate").await;
-    type_into(&b, "#f-1-label_en", "Number plate").await;
-    type_into(&b, "#f-1-label_zh", "车牌号").await;
+    b.type_into("#f-1-key", "plate").await;
+    b.type_into("#f-1-label_en", "Number plate").await;
+    b.type_into("#f-1-label_zh", "车牌号").await;
     b.click("input[name=\"field.1.required\"]").await;
     select(&b, "#f-1-when_field", "vehicle").await;
-    type_into(&b, "#f-1-when_value", "car").await;
+    b.type_into("#f-1-when_value", "car").await;
     b.click("button[name=\"action\"][value=\"preview\"]").await;
     b.wait_for("#cat-preview").await;
     b.wait_for(".builder-preview select[name=\"f.vehicle\"]")
@@ -265,19 +231,18 @@ async fn an_administrator_builds_a_request_type_and_a_customer_submits_it(kind: 
     b.click(".account-toggle").await;
     b.click("form[action=\"/logout\"] button").await;
     b.wait_for("a[href=\"/login\"]").await;
-    b.client
-        .goto(&app.url("/login?next=/requests/new/parking"))
-        .await
-        .unwrap();
-    type_into(&b, "input[name=\"email\"]", "chen.wei@demo.example.com").await;
-    type_into(&b, "input[name=\"password\"]", "demo-customer-2026").await;
-    b.click("form[action=\"/login\"] button[type=\"submit\"]")
-        .await;
+    b.sign_in(
+        &app.url(""),
+        "chen.wei@demo.example.com",
+        "demo-customer-2026",
+        "/requests/new/parking",
+    )
+    .await;
     b.wait_for("select[name=\"f.vehicle\"]").await;
-    type_into(&b, "#req-subject", "申请地下车位").await;
+    b.type_into("#req-subject", "申请地下车位").await;
     select(&b, "select[name=\"f.vehicle\"]", "car").await;
     b.wait_for("input[name=\"f.plate\"]").await;
-    type_into(&b, "input[name=\"f.plate\"]", "京A12345").await;
+    b.type_into("input[name=\"f.plate\"]", "京A12345").await;
     b.click(".request-actions button[type=\"submit\"]").await;
     b.wait_for(".notice-success").await;
     b.assert_accessible("the new type's request").await;
