@@ -122,6 +122,27 @@ pub async fn catalog(app: &App, viewer: &Viewer) -> Result<Vec<TypeView>, AppErr
     Ok(out)
 }
 
+/// The request types the viewer may submit whose name, description or group (in any language) holds
+/// every word of `q` (all of them when `q` is empty), in catalogue order.
+pub async fn find(app: &App, viewer: &Viewer, q: &str) -> Result<Vec<TypeView>, AppError> {
+    let words: Vec<String> = q
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let mut types = catalog(app, viewer).await?;
+    types.retain(|t| {
+        let text = [&t.name, &t.description, &t.category]
+            .iter()
+            .flat_map(|l| l.0.values())
+            .map(|s| s.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        words.iter().all(|w| text.contains(w.as_str()))
+    });
+    Ok(types)
+}
+
 /// Every request type, inactive ones too (administrators).
 pub async fn all_types(app: &App, viewer: &Viewer) -> Result<Vec<TypeView>, AppError> {
     viewer.require(Permission::Administer)?;
@@ -244,41 +265,29 @@ pub async fn create_type(
     let description = input.description.as_ref().map_or(&empty, |l| &l.0);
     let category = input.category.as_ref().map_or(&empty, |l| &l.0);
     let form = input.form.clone().unwrap_or_default();
-    let settings = check_common(
-        &mut errors,
-        name,
-        description,
-        category,
-        input.icon.as_deref().unwrap_or("document"),
-        input.audience.as_deref().unwrap_or("customers"),
-        input.organizations.as_deref().unwrap_or(&[]),
-        Some(&form),
-    );
-    check_organizations(
+    let stored = checked(
         app,
-        &mut errors,
-        input.organizations.as_deref().unwrap_or(&[]),
+        errors,
+        &Parts {
+            name,
+            description,
+            category,
+            icon: input.icon.as_deref().unwrap_or("document"),
+            audience: input.audience.as_deref().unwrap_or("customers"),
+            organizations: input.organizations.as_deref().unwrap_or(&[]),
+            form: Some(&form),
+        },
     )
     .await?;
-    if !errors.is_empty() {
-        return Err(ValidationErrors(errors).into());
-    }
-    let (icon, audience, organizations) = settings;
     let mut tx = app.begin().await?;
     let now = tx.now();
     let saved = store::insert_type(
         tx.conn(),
-        &TypeWrite {
+        &stored.write(
             key,
-            name: &json_of(name)?,
-            description: &json_of(description)?,
-            category: &json_of(category)?,
-            icon,
-            audience,
-            organizations: &json_of(&organizations)?,
-            active: input.active.unwrap_or(true),
-            position: input.position.unwrap_or(0),
-        },
+            input.active.unwrap_or(true),
+            input.position.unwrap_or(0),
+        ),
         &json_of(&form)?,
         Some(by),
         now,
@@ -301,22 +310,55 @@ pub async fn create_type(
     to_view(app, saved).await
 }
 
-/// Checks what every type has; returns the icon, audience and organisations to store.
-#[allow(clippy::too_many_arguments, reason = "one check of one input's parts")]
-fn check_common<'a>(
-    errors: &mut Vec<FieldError>,
-    name: &Localized,
-    description: &Localized,
-    category: &Localized,
+/// The parts every request type has, as given (or kept) for a save.
+struct Parts<'a> {
+    name: &'a Localized,
+    description: &'a Localized,
+    category: &'a Localized,
     icon: &'a str,
     audience: &'a str,
-    organizations: &[i64],
-    form: Option<&FormSchema>,
-) -> (&'a str, &'a str, Vec<i64>) {
-    check_label(errors, "name", name, true, 120);
-    check_label(errors, "description", description, false, 500);
-    check_label(errors, "category", category, false, 80);
-    let icon = icon.trim();
+    organizations: &'a [i64],
+    /// A form to check (a save that keeps the form has none).
+    form: Option<&'a FormSchema>,
+}
+
+/// The parts as stored, once checked.
+struct Stored {
+    name: String,
+    description: String,
+    category: String,
+    icon: String,
+    audience: String,
+    organizations: String,
+}
+
+impl Stored {
+    fn write<'a>(&'a self, key: &'a str, active: bool, position: i32) -> TypeWrite<'a> {
+        TypeWrite {
+            key,
+            name: &self.name,
+            description: &self.description,
+            category: &self.category,
+            icon: &self.icon,
+            audience: &self.audience,
+            organizations: &self.organizations,
+            active,
+            position,
+        }
+    }
+}
+
+/// Checks the parts every type has (adding to `errors` found before): one 422 naming every problem, or
+/// the parts as stored.
+async fn checked(
+    app: &App,
+    mut errors: Vec<FieldError>,
+    p: &Parts<'_>,
+) -> Result<Stored, AppError> {
+    check_label(&mut errors, "name", p.name, true, 120);
+    check_label(&mut errors, "description", p.description, false, 500);
+    check_label(&mut errors, "category", p.category, false, 80);
+    let icon = p.icon.trim();
     if !crate::kb::CATEGORY_ICONS.contains(&icon) {
         errors.push(FieldError::new(
             "icon",
@@ -324,29 +366,40 @@ fn check_common<'a>(
             format!("one of: {}", crate::kb::CATEGORY_ICONS.join(", ")),
         ));
     }
-    let audience = audience.trim();
+    let audience = p.audience.trim();
     if !AUDIENCES.contains(&audience) {
         errors.push(FieldError::new(
             "audience",
             "invalid_choice",
             "everyone, customers or organizations",
         ));
-    } else if audience == "organizations" && organizations.is_empty() {
+    } else if audience == "organizations" && p.organizations.is_empty() {
         errors.push(FieldError::new(
             "organizations",
             "required",
             "name the organisations whose members may submit it",
         ));
     }
-    if let Some(f) = form
+    if let Some(f) = p.form
         && let Err(e) = f.check()
     {
         errors.extend(e.0);
     }
-    let mut orgs = organizations.to_vec();
+    let mut orgs = p.organizations.to_vec();
     orgs.sort_unstable();
     orgs.dedup();
-    (icon, audience, orgs)
+    check_organizations(app, &mut errors, &orgs).await?;
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors).into());
+    }
+    Ok(Stored {
+        name: json_of(p.name)?,
+        description: json_of(p.description)?,
+        category: json_of(p.category)?,
+        icon: icon.to_string(),
+        audience: audience.to_string(),
+        organizations: json_of(&orgs)?,
+    })
 }
 
 async fn check_organizations(
@@ -404,26 +457,20 @@ pub async fn update_type(
         .organizations
         .clone()
         .unwrap_or_else(|| now_view.organizations.clone());
-    let settings = check_common(
-        &mut errors,
-        name,
-        description,
-        category,
-        input.icon.as_deref().unwrap_or(&now_view.icon),
-        input.audience.as_deref().unwrap_or(&now_view.audience),
-        &organizations,
-        input.form.as_ref(),
-    );
-    check_organizations(
+    let stored = checked(
         app,
-        &mut errors,
-        input.organizations.as_deref().unwrap_or(&[]),
+        errors,
+        &Parts {
+            name,
+            description,
+            category,
+            icon: input.icon.as_deref().unwrap_or(&now_view.icon),
+            audience: input.audience.as_deref().unwrap_or(&now_view.audience),
+            organizations: &organizations,
+            form: input.form.as_ref(),
+        },
     )
     .await?;
-    if !errors.is_empty() {
-        return Err(ValidationErrors(errors).into());
-    }
-    let (icon, audience, organizations) = settings;
     // An unchanged form makes no new version.
     let form = input.form.as_ref().filter(|f| **f != now_view.form);
     let form_json = form.map(json_of).transpose()?;
@@ -432,17 +479,11 @@ pub async fn update_type(
     let saved = store::update_type(
         tx.conn(),
         now_view.id,
-        &TypeWrite {
-            key: &now_view.key,
-            name: &json_of(name)?,
-            description: &json_of(description)?,
-            category: &json_of(category)?,
-            icon,
-            audience,
-            organizations: &json_of(&organizations)?,
-            active: input.active.unwrap_or(now_view.active),
-            position: input.position.unwrap_or(now_view.position),
-        },
+        &stored.write(
+            &now_view.key,
+            input.active.unwrap_or(now_view.active),
+            input.position.unwrap_or(now_view.position),
+        ),
         form_json.as_deref(),
         Some(by),
         now,

@@ -4,7 +4,7 @@
 //! cause a mail.
 
 use portico_core::Locale;
-use portico_storage::users::{self, User};
+use portico_storage::users;
 
 use super::{Request, TypeView, reference};
 use crate::identity::mails::{compose_message, public_url};
@@ -34,12 +34,6 @@ async fn send(
     Ok(())
 }
 
-/// The requester, read in the transaction (a second connection while holding SQLite's write lock could
-/// wait on a pool that the other writers hold).
-async fn requester(tx: &Tx, r: &Request) -> Result<Option<User>, AppError> {
-    Ok(users::find_user_by_id(tx.conn(), r.requester_id).await?)
-}
-
 /// "We have your request REQ-000123".
 pub(crate) async fn confirmation(
     app: &App,
@@ -63,19 +57,37 @@ pub(crate) async fn confirmation(
     .await
 }
 
-/// An agent's public reply, quoted.
-pub(crate) async fn reply(app: &App, tx: &mut Tx, r: &Request, body: &str) -> Result<(), AppError> {
-    let Some(u) = requester(tx, r).await? else {
+/// Mails `user` (when there is one and their settings want `wanted`) the message `key` about `r`.
+async fn notify(
+    app: &App,
+    tx: &mut Tx,
+    user: Option<i64>,
+    wanted: fn(&users::Notifications) -> bool,
+    key: &str,
+    r: &Request,
+    extra: &[(&str, &str)],
+) -> Result<(), AppError> {
+    let Some(id) = user else { return Ok(()) };
+    // Read in the transaction: a second connection while holding SQLite's write lock could wait on a
+    // pool that the other writers hold.
+    let Some(u) = users::find_user_by_id(tx.conn(), id).await? else {
         return Ok(());
     };
-    if !u.notifications.replies {
+    if !wanted(&u.notifications) {
         return Ok(());
     }
-    send(
+    send(app, tx, key, (&u.email, &u.name, u.locale), r, extra).await
+}
+
+/// An agent's public reply, quoted, to the requester.
+pub(crate) async fn reply(app: &App, tx: &mut Tx, r: &Request, body: &str) -> Result<(), AppError> {
+    let to = Some(r.requester_id);
+    notify(
         app,
         tx,
+        to,
+        |n| n.replies,
         "mail-request-reply",
-        (&u.email, &u.name, u.locale),
         r,
         &[("reply", body)],
     )
@@ -89,43 +101,29 @@ pub(crate) async fn customer_replied(
     r: &Request,
     body: &str,
 ) -> Result<(), AppError> {
-    let Some(agent) = r.assignee_id else {
-        return Ok(());
-    };
-    let Some(u) = users::find_user_by_id(tx.conn(), agent).await? else {
-        return Ok(());
-    };
-    if !u.notifications.replies {
-        return Ok(());
-    }
-    send(
-        app,
-        tx,
-        "mail-request-customer-reply",
-        (&u.email, &u.name, u.locale),
-        r,
-        &[("reply", body)],
-    )
-    .await
+    let to = r.assignee_id;
+    let key = "mail-request-customer-reply";
+    notify(app, tx, to, |n| n.replies, key, r, &[("reply", body)]).await
 }
 
-/// An agent moved the request (resolved it, asked for something).
+/// An agent moved the request (resolved it, asked for something): the requester hears the new status
+/// in their language.
 pub(crate) async fn status_changed(app: &App, tx: &mut Tx, r: &Request) -> Result<(), AppError> {
-    let Some(u) = requester(tx, r).await? else {
+    let Some(u) = users::find_user_by_id(tx.conn(), r.requester_id).await? else {
         return Ok(());
     };
-    if !u.notifications.status_changes {
-        return Ok(());
-    }
     let status = crate::i18n::t(
         u.locale,
         &format!("request-status-{}", r.status.replace('_', "-")),
     );
-    send(
+    let to = Some(u.id);
+    let key = "mail-request-status";
+    notify(
         app,
         tx,
-        "mail-request-status",
-        (&u.email, &u.name, u.locale),
+        to,
+        |n| n.status_changes,
+        key,
         r,
         &[("status", &status)],
     )

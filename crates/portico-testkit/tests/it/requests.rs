@@ -796,6 +796,16 @@ async fn the_pages_work_without_javascript(kind: DbKind) {
         .await
         .unwrap();
     assert_eq!(twice.status(), 422);
+    // The queue is for agents; the catalogue's administration for administrators.
+    assert_eq!(c.get(app.url("/agent/queue")).status_of().await, 403);
+    assert_eq!(
+        agent
+            .client
+            .get(app.url("/admin/catalog"))
+            .status_of()
+            .await,
+        403
+    );
     // Someone else's request is not found.
     let other = app.client_as(Role::Customer).await;
     assert_eq!(

@@ -94,29 +94,15 @@ pub struct CatalogQuery {
     q: String,
 }
 
-/// Whether every word of `q` is in the type's name or description (either language).
-fn matches(t: &TypeView, q: &str) -> bool {
-    let hay: String = [&t.name, &t.description, &t.category]
-        .iter()
-        .flat_map(|l| l.0.values())
-        .map(|s| s.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ");
-    q.to_lowercase().split_whitespace().all(|w| hay.contains(w))
-}
-
 pub async fn catalog_show(
     State(state): State<WebState>,
     page: PageContext,
     Query(q): Query<CatalogQuery>,
 ) -> Result<Response, HtmlError> {
-    let types = requests::catalog::catalog(&state.app, &page.viewer).await?;
     let query = portico_app::portal::normalize_query(&q.q);
+    let types = requests::catalog::find(&state.app, &page.viewer, &query).await?;
     let mut groups: Vec<TypeGroup> = Vec::new();
-    for t in types
-        .iter()
-        .filter(|t| query.is_empty() || matches(t, &query))
-    {
+    for t in &types {
         let name = t.category.get(page.lang).to_string();
         let card = TypeCard {
             key: t.key.clone(),
