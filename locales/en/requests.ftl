@@ -198,3 +198,4 @@ mail-request-customer-reply-body = Hello { $name },
 
     Answer here:
     { $link }
+request-status-waiting-for-customer-staff = Waiting for the customer

@@ -195,3 +195,4 @@ mail-request-customer-reply-body = { $name }，您好：
 
     请在这里回复：
     { $link }
+request-status-waiting-for-customer-staff = 等待客户回复

@@ -151,6 +151,12 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
     b.wait_for("#request-rated").await;
     b.assert_accessible("request page, rated").await;
     b.screenshot("requests-rated-zh-CN").await;
+    // My requests, with the one just rated among them.
+    b.client.goto(&app.url("/requests")).await.unwrap();
+    b.wait_for(&format!(".request-card a[href=\"/requests/{reference}\"]"))
+        .await;
+    b.assert_accessible("my requests (zh-CN, phone)").await;
+    b.screenshot("requests-mine-zh-CN").await;
     assert!(
         !b.scrolls_horizontally().await,
         "the request page fits a phone"
@@ -226,6 +232,22 @@ async fn an_administrator_builds_a_request_type_and_a_customer_submits_it(kind: 
     b.screenshot("requests-builder-zh-CN").await;
     b.click("button[name=\"action\"][value=\"save\"]").await;
     b.wait_for("a[href=\"/admin/catalog/parking\"]").await;
+    // The queue (administrators work it too), with the demo's requests.
+    b.client.goto(&app.url("/agent/queue")).await.unwrap();
+    b.wait_for(".data-table a[href^=\"/requests/REQ-\"]").await;
+    b.assert_accessible("request queue (zh-CN)").await;
+    // Agents read the customer's turn as the customer's, not as their own.
+    b.wait_for(".data-table .badge-warning").await;
+    let waiting = b
+        .client
+        .find(Locator::Css(".data-table .badge-warning"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(waiting, "等待客户回复");
+    b.screenshot("requests-queue-zh-CN").await;
 
     // A customer submits it, in Chinese: the plate is asked for a car.
     b.click(".account-toggle").await;

@@ -56,7 +56,16 @@ pub fn routes() -> axum::Router<WebState> {
 
 /// A status as a badge: its name in the reader's language and the badge's colour class.
 pub fn badge(page: &PageContext, status: &str) -> (String, &'static str) {
-    let name = page.t(&format!("request-status-{}", status.replace('_', "-")));
+    // "Waiting for you" is the customer's view; agents read "Waiting for the customer".
+    let staff = if page.works_queue() && status == "waiting_for_customer" {
+        "-staff"
+    } else {
+        ""
+    };
+    let name = page.t(&format!(
+        "request-status-{}{staff}",
+        status.replace('_', "-")
+    ));
     let class = match status {
         "new" | "open" => "badge-info",
         "waiting_for_customer" | "waiting_for_approval" => "badge-warning",
