@@ -48,6 +48,21 @@ struct Inner {
     model_problem: std::sync::OnceLock<String>,
     /// Requests that changed (id, internal only), for pages that follow them live.
     request_changes: tokio::sync::broadcast::Sender<(i64, bool)>,
+    /// The way to this node's submission writer.
+    submit_queue: crate::requests::SubmitQueue,
+    /// The catalogue as this node last read it.
+    type_cache: crate::requests::catalog::TypeCache,
+}
+
+/// A handle that does not keep the application alive (for tasks the application starts itself).
+#[derive(Clone, Debug)]
+pub(crate) struct WeakApp(std::sync::Weak<Inner>);
+
+impl WeakApp {
+    /// The application, unless every other handle to it is gone.
+    pub(crate) fn upgrade(&self) -> Option<App> {
+        self.0.upgrade().map(|inner| App { inner })
+    }
 }
 
 impl App {
@@ -94,6 +109,8 @@ impl App {
                 model_problem: std::sync::OnceLock::new(),
                 request_changes: tokio::sync::broadcast::channel(1024).0,
                 events: Default::default(),
+                submit_queue: Default::default(),
+                type_cache: Default::default(),
             }),
         }
     }
@@ -101,6 +118,18 @@ impl App {
     /// This node's search index and follower state, if it has one.
     pub fn search_state(&self) -> Option<&crate::search::SearchState> {
         self.inner.search.as_ref()
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakApp {
+        WeakApp(Arc::downgrade(&self.inner))
+    }
+
+    pub(crate) fn type_cache(&self) -> &crate::requests::catalog::TypeCache {
+        &self.inner.type_cache
+    }
+
+    pub(crate) fn submit_queue(&self) -> &crate::requests::SubmitQueue {
+        &self.inner.submit_queue
     }
 
     /// This node's queue of visitor events.

@@ -212,6 +212,10 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
+                    // Pages are read from a memory map instead of copied in: every commit by another
+                    // connection empties a connection's page cache, so under a stream of writes most
+                    // reads would otherwise be a system call and a copy per page.
+                    .pragma("mmap_size", "268435456")
             });
         let conn = sea_orm::Database::connect(opts).await.map_err(|e| {
             StorageError::Unavailable(format!(

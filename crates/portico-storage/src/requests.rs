@@ -11,16 +11,26 @@ use crate::error::{Result, StorageError};
 /// The next value of a named counter (1, 2, 3, …). Inside a transaction the counter's row stays locked
 /// until it ends, and a rollback gives the number back, so the numbers have no gaps.
 pub async fn next_counter(conn: &impl ConnectionTrait, name: &str) -> Result<i64> {
+    take_counter(conn, name, 1).await
+}
+
+/// Takes the next `n` values of a named counter at once (one statement, one lock) and returns the
+/// first; the block is `first..first + n`. Like [`next_counter`], a rollback gives them all back.
+pub async fn take_counter(conn: &impl ConnectionTrait, name: &str, n: i64) -> Result<i64> {
+    if n < 1 {
+        return Err(StorageError::Corrupt(format!("a block of {n} numbers")));
+    }
     let row = conn
         .query_one_raw(stmt(
             conn.get_database_backend(),
-            "INSERT INTO counters (name, value) VALUES ($1, 1) \
-             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
-            [name.into()],
+            "INSERT INTO counters (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + $2 RETURNING value",
+            [name.into(), n.into()],
         ))
         .await?
         .ok_or_else(|| StorageError::Corrupt("counter upsert gave no row".into()))?;
-    Ok(row.try_get("", "value")?)
+    let last: i64 = row.try_get("", "value")?;
+    Ok(last - n + 1)
 }
 
 /// A request type as stored.

@@ -54,8 +54,68 @@ async fn to_view(app: &App, t: RequestType) -> Result<TypeView, AppError> {
     })
 }
 
+/// This node's copy of the catalogue. Types change rarely and are read by every submission and list
+/// page: they are read from the database once per content generation (a change here, or another
+/// node's change as the outbox brings it, starts a new one) and at least once a minute. Form versions
+/// never change once written, so they are kept as they are read.
+#[derive(Debug, Default)]
+pub(crate) struct TypeCache {
+    types: std::sync::RwLock<Option<CachedTypes>>,
+    forms: std::sync::RwLock<std::collections::HashMap<(i64, i32), FormSchema>>,
+}
+
+#[derive(Debug)]
+struct CachedTypes {
+    generation: u64,
+    read_at: std::time::Instant,
+    types: std::sync::Arc<Vec<TypeView>>,
+}
+
+/// Longest the catalogue is served from memory without a change being seen.
+const TYPE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Form versions kept at most; past it the cache starts over.
+const FORM_CACHE_ENTRIES: usize = 1_024;
+
+/// Every request type (inactive ones too), in catalogue order.
+async fn all(app: &App) -> Result<std::sync::Arc<Vec<TypeView>>, AppError> {
+    let cache = app.type_cache();
+    // Read before the database, so a change committed meanwhile makes this copy stale at once.
+    let generation = app.content_generation();
+    if let Some(c) = cache
+        .types
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .filter(|c| c.generation == generation && c.read_at.elapsed() < TYPE_CACHE_TTL)
+    {
+        return Ok(c.types.clone());
+    }
+    let mut types = Vec::new();
+    for t in store::list_types(app.db().conn()).await? {
+        types.push(to_view(app, t).await?);
+    }
+    let types = std::sync::Arc::new(types);
+    *cache
+        .types
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(CachedTypes {
+        generation,
+        read_at: std::time::Instant::now(),
+        types: types.clone(),
+    });
+    Ok(types)
+}
+
 /// One form version of a type.
 pub async fn form_version(app: &App, type_id: i64, version: i32) -> Result<FormSchema, AppError> {
+    let cache = &app.type_cache().forms;
+    if let Some(f) = cache
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&(type_id, version))
+    {
+        return Ok(f.clone());
+    }
     let json = store::form_of(app.db().conn(), type_id, version)
         .await?
         .ok_or_else(|| {
@@ -63,26 +123,33 @@ pub async fn form_version(app: &App, type_id: i64, version: i32) -> Result<FormS
                 "request type {type_id} has no form version {version}"
             ))
         })?;
-    serde_json::from_str(&json).map_err(|e| {
+    let form: FormSchema = serde_json::from_str(&json).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
             "form {version} of request type {type_id} does not read: {e}"
         ))
-    })
+    })?;
+    let mut forms = cache
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if forms.len() >= FORM_CACHE_ENTRIES {
+        forms.clear();
+    }
+    forms.insert((type_id, version), form.clone());
+    Ok(form)
 }
 
 /// The key of the type with this id.
 pub async fn type_key(app: &App, id: i64) -> Result<String, AppError> {
-    Ok(store::find_type(app.db().conn(), id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .key)
+    Ok(type_by_id(app, id).await?.key)
 }
 
 pub(crate) async fn type_by_id(app: &App, id: i64) -> Result<TypeView, AppError> {
-    let t = store::find_type(app.db().conn(), id)
+    all(app)
         .await?
-        .ok_or(AppError::NotFound)?;
-    to_view(app, t).await
+        .iter()
+        .find(|t| t.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether the viewer may see (and so submit) a type.
@@ -109,17 +176,12 @@ fn offered_to(viewer: &Viewer, t: &TypeView) -> bool {
 
 /// The request types the viewer may submit, in catalogue order (agents see every active one).
 pub async fn catalog(app: &App, viewer: &Viewer) -> Result<Vec<TypeView>, AppError> {
-    let mut out = Vec::new();
-    for t in store::list_types(app.db().conn()).await? {
-        if !t.active {
-            continue;
-        }
-        let v = to_view(app, t).await?;
-        if offered_to(viewer, &v) {
-            out.push(v);
-        }
-    }
-    Ok(out)
+    Ok(all(app)
+        .await?
+        .iter()
+        .filter(|t| t.active && offered_to(viewer, t))
+        .cloned()
+        .collect())
 }
 
 /// The request types the viewer may submit whose name, description or group (in any language) holds
@@ -146,24 +208,28 @@ pub async fn find(app: &App, viewer: &Viewer, q: &str) -> Result<Vec<TypeView>, 
 /// Every request type, inactive ones too (administrators).
 pub async fn all_types(app: &App, viewer: &Viewer) -> Result<Vec<TypeView>, AppError> {
     viewer.require(Permission::Administer)?;
-    let mut out = Vec::new();
-    for t in store::list_types(app.db().conn()).await? {
-        out.push(to_view(app, t).await?);
-    }
-    Ok(out)
+    Ok(all(app).await?.as_ref().clone())
 }
 
 /// One type by key, if the viewer may see it (404 otherwise).
 pub async fn request_type(app: &App, viewer: &Viewer, key: &str) -> Result<TypeView, AppError> {
-    let t = store::find_type_by_key(app.db().conn(), key.trim())
-        .await?
+    let key = key.trim();
+    let types = all(app).await?;
+    let v = types
+        .iter()
+        .find(|t| t.key == key)
         .ok_or(AppError::NotFound)?;
-    let v = to_view(app, t).await?;
-    if offered_to(viewer, &v) && (v.active || viewer.can(Permission::Administer)) {
-        Ok(v)
+    if offered_to(viewer, v) && (v.active || viewer.can(Permission::Administer)) {
+        Ok(v.clone())
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// The id of the type with this key, whoever may see it.
+pub(crate) async fn type_id(app: &App, key: &str) -> Result<Option<i64>, AppError> {
+    let key = key.trim();
+    Ok(all(app).await?.iter().find(|t| t.key == key).map(|t| t.id))
 }
 
 /// The type a submission names, if the viewer may submit it: otherwise a 422 on `type` (an unknown

@@ -10,18 +10,20 @@
 pub mod catalog;
 pub mod demo;
 pub mod mails;
+mod submit;
 
 use portico_core::form::FormSchema;
 use portico_core::status::{Mover, RequestStatus};
 use portico_core::{FieldError, Permission, Timestamp, ValidationErrors};
-use portico_storage::requests::{self as store, NewRequest, NewRequestEvent, RequestFilter};
+use portico_storage::requests::{self as store, NewRequestEvent, RequestFilter};
 pub use portico_storage::requests::{Request, RequestEvent, RequestFile};
-use serde_json::{Map, Value};
 
 use crate::viewer::Viewer;
 use crate::{App, AppError};
 
 pub use catalog::{TypeInput, TypeView};
+pub(crate) use submit::SubmitQueue;
+pub use submit::{Submission, Submitted, submit};
 
 /// The counter behind request references.
 const COUNTER: &str = "request";
@@ -121,180 +123,6 @@ fn mover(viewer: &Viewer, r: &Request) -> Option<Mover> {
     }
 }
 
-/// What someone sends to make a request.
-#[derive(Debug, Clone, Default)]
-pub struct Submission {
-    /// The request type's key.
-    pub type_key: String,
-    pub subject: String,
-    /// The form's answers, by field key.
-    pub fields: Map<String, Value>,
-    /// Makes a retry return the first request instead of making a second (an API `Idempotency-Key`, or
-    /// the page's form token).
-    pub idempotency_key: Option<String>,
-}
-
-/// A submitted request: the row, and whether this call made it (false: an earlier call with the same
-/// idempotency key did).
-#[derive(Debug, Clone)]
-pub struct Submitted {
-    pub request: Request,
-    pub created: bool,
-}
-
-fn check_subject(subject: &str, errors: &mut Vec<FieldError>) -> String {
-    let s = subject.trim();
-    if s.is_empty() {
-        errors.push(FieldError::new(
-            "subject",
-            "required",
-            "say in a few words what you need",
-        ));
-    } else if s.chars().count() > MAX_SUBJECT_CHARS {
-        errors.push(FieldError::new(
-            "subject",
-            "too_long",
-            format!("a subject has at most {MAX_SUBJECT_CHARS} characters"),
-        ));
-    } else if s.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            "subject",
-            "invalid_format",
-            "a subject is one line without control characters",
-        ));
-    }
-    s.to_string()
-}
-
-/// The file ids that the answers name (file fields).
-fn file_ids(form: &FormSchema, answers: &Map<String, Value>) -> Vec<(String, Vec<i64>)> {
-    form.fields
-        .iter()
-        .filter(|f| f.kind == portico_core::form::FieldType::File)
-        .filter_map(|f| {
-            let ids: Vec<i64> = answers
-                .get(&f.key)?
-                .as_array()?
-                .iter()
-                .filter_map(Value::as_i64)
-                .collect();
-            Some((f.key.clone(), ids))
-        })
-        .collect()
-}
-
-/// Makes a request (a signed-in customer with a verified address). Invalid answers are one 422 naming
-/// every field; an unknown or unavailable type is a 422 on `type`. With an idempotency key already
-/// used by this requester, the first request comes back and nothing new is made.
-pub async fn submit(app: &App, viewer: &Viewer, s: &Submission) -> Result<Submitted, AppError> {
-    let requester = viewer.require_verified(Permission::UsePortal)?.id;
-    let key = s
-        .idempotency_key
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty());
-    if let Some(k) = key {
-        if k.len() > MAX_IDEMPOTENCY_KEY || k.chars().any(char::is_control) {
-            return Err(ValidationErrors::single(
-                "idempotency_key",
-                "invalid_format",
-                "at most 128 printable characters",
-            )
-            .into());
-        }
-        if let Some(first) = store::find_by_idempotency_key(app.db().conn(), requester, k).await? {
-            return Ok(Submitted {
-                request: first,
-                created: false,
-            });
-        }
-    }
-    let t = catalog::submittable(app, viewer, &s.type_key).await?;
-    let mut errors = Vec::new();
-    let subject = check_subject(&s.subject, &mut errors);
-    let answers = match t.form.validate(&s.fields) {
-        Ok(a) => a,
-        Err(e) => {
-            errors.extend(e.0);
-            Map::new()
-        }
-    };
-    if !errors.is_empty() {
-        return Err(ValidationErrors(errors).into());
-    }
-    let files = file_ids(&t.form, &answers);
-    let fields = serde_json::to_string(&answers)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("answers do not serialise: {e}")))?;
-    // The requester's organisation, so colleagues who may see all of its requests see this one.
-    let organization_id = viewer.memberships().first().map(|m| m.organization_id);
-    let mut tx = app.begin().await?;
-    let now = tx.now();
-    let number = store::next_counter(tx.conn(), COUNTER).await?;
-    let inserted = store::insert_request(
-        tx.conn(),
-        &NewRequest {
-            number,
-            type_id: t.id,
-            type_version: t.version,
-            requester_id: requester,
-            organization_id,
-            subject: &subject,
-            fields: &fields,
-            status: RequestStatus::New.as_str(),
-            idempotency_key: key,
-        },
-        now,
-    )
-    .await;
-    let request = match inserted {
-        Ok(r) => r,
-        // The same key raced in from another call: that one won; answer with it.
-        Err(portico_storage::StorageError::Conflict { .. }) if key.is_some() => {
-            tx.rollback().await?;
-            let first =
-                store::find_by_idempotency_key(app.db().conn(), requester, key.unwrap_or_default())
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-            return Ok(Submitted {
-                request: first,
-                created: false,
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let event = store::insert_event(
-        tx.conn(),
-        &NewRequestEvent {
-            request_id: request.id,
-            actor_id: Some(requester),
-            kind: "created",
-            body: None,
-            from_status: None,
-            to_status: Some(RequestStatus::New.as_str()),
-            internal: false,
-        },
-        now,
-    )
-    .await?;
-    for (field, ids) in files {
-        let n = store::attach_files(tx.conn(), &ids, requester, request.id, Some(event)).await?;
-        if n != ids.len() as u64 {
-            return Err(ValidationErrors::single(
-                format!("fields.{field}"),
-                "not_found",
-                "a file is not one you uploaded, or is attached already",
-            )
-            .into());
-        }
-    }
-    mails::confirmation(app, &mut tx, viewer, &request, &t).await?;
-    tx.commit().await?;
-    Ok(Submitted {
-        request,
-        created: true,
-    })
-}
-
 /// What a list of requests is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -356,18 +184,13 @@ pub async fn list(
         .filter(|k| !k.is_empty())
     {
         None => None,
-        Some(k) => Some(
-            store::find_type_by_key(app.db().conn(), k)
-                .await?
-                .ok_or_else(|| {
-                    AppError::from(ValidationErrors::single(
-                        "type",
-                        "not_found",
-                        "no request type has this key",
-                    ))
-                })?
-                .id,
-        ),
+        Some(k) => Some(catalog::type_id(app, k).await?.ok_or_else(|| {
+            AppError::from(ValidationErrors::single(
+                "type",
+                "not_found",
+                "no request type has this key",
+            ))
+        })?),
     };
     let staff = viewer.can(Permission::WorkQueue) && !q.mine;
     let orgs: Vec<i64> = viewer

@@ -499,6 +499,73 @@ fn file_form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
     )
 }
 
+/// Submissions that arrive together are written together; a retry racing its original and a forged
+/// file inside the same group still get their own answers, and references stay gap-free.
+async fn submissions_arriving_together_keep_gap_free_references(kind: DbKind) {
+    let Some(app) = TestApp::start(kind).await else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let mut customers = Vec::new();
+    for _ in 0..4 {
+        customers.push(app.client_as(Role::Customer).await);
+    }
+    let good = json!({"type": "refund", "subject": "Together", "fields": {"order_number": "ORD-1", "reason": "changed_mind"}});
+    let forged = json!({"type": "refund", "subject": "Forged", "fields": {"order_number": "ORD-2", "reason": "damaged", "photo": [987654]}});
+    let mut calls = Vec::new();
+    for round in 0..10 {
+        for (i, who) in customers.iter().enumerate() {
+            let mut call = who.client.post(app.url("/api/v1/requests"));
+            let body = if round == 3 && i == 1 { &forged } else { &good };
+            // Customer 0 retries one submission three times at once.
+            if i == 0 && round < 3 {
+                call = call.header("idempotency-key", "same-one");
+            }
+            calls.push(call.json(body).send());
+        }
+    }
+    let answers = futures_util::future::join_all(calls).await;
+    let mut made = Vec::new();
+    let mut retried = Vec::new();
+    let mut refused = 0;
+    for (n, a) in answers.into_iter().enumerate() {
+        let a = a.unwrap();
+        let status = a.status().as_u16();
+        let body: Value = a.json().await.unwrap();
+        match status {
+            201 if n % 4 == 0 && n / 4 < 3 => retried.push(body["id"].clone()),
+            200 => retried.push(body["id"].clone()),
+            201 => made.push(body["reference"].as_str().unwrap().to_string()),
+            422 => {
+                assert_eq!(fields(&body), vec!["fields.photo".to_string()]);
+                refused += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(refused, 1);
+    assert_eq!(retried.len(), 3);
+    assert!(retried.iter().all(|id| *id == retried[0]), "{retried:?}");
+    // 40 calls: one forged, three of one retry (one request): 37 requests, numbered 1..=37.
+    let mut numbers: Vec<i64> = made.iter().map(|r| r[4..].parse().unwrap()).collect();
+    assert_eq!(numbers.len(), 36);
+    let all = admin
+        .client
+        .get(app.url("/api/v1/requests?limit=100"))
+        .json_of()
+        .await;
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 37, "{all}");
+    for item in items {
+        numbers.push(item["reference"].as_str().unwrap()[4..].parse().unwrap());
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers, (1..=37).collect::<Vec<_>>(), "no gaps, no repeats");
+    app.stop().await;
+}
+
 async fn attachments_are_checked_and_shown_only_to_those_who_may_see(kind: DbKind) {
     let Some(app) = TestApp::start(kind).await else {
         return;
@@ -592,6 +659,7 @@ async fn attachments_are_checked_and_shown_only_to_those_who_may_see(kind: DbKin
 }
 
 both!(
+    submissions_arriving_together_keep_gap_free_references,
     catalogue_is_defined_by_administrators_and_forms_are_versioned,
     submitting_validates_every_field_and_is_idempotent,
     who_sees_what_notes_transitions_and_rating,
