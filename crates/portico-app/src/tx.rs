@@ -35,7 +35,8 @@ impl Tx {
 
     /// Enqueues a job that becomes visible to workers only if the transaction commits.
     pub async fn enqueue(&mut self, job: &NewJob) -> Result<Option<i64>, AppError> {
-        let id = store::enqueue(&self.txn, job, self.now).await?;
+        // Workers on other nodes are woken once, at commit.
+        let id = store::insert_job(&self.txn, job, self.now).await?;
         self.enqueued |= id.is_some();
         Ok(id)
     }
@@ -61,6 +62,9 @@ impl Tx {
 
     /// Commits, then wakes this node's workers if jobs were enqueued (other nodes hear a NOTIFY).
     pub async fn commit(self) -> Result<(), AppError> {
+        if self.enqueued {
+            store::wake_workers(&self.txn).await?;
+        }
         self.txn
             .commit()
             .await

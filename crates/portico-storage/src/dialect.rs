@@ -17,6 +17,18 @@ pub fn skip_locked(backend: DbBackend) -> &'static str {
     }
 }
 
+/// A `FROM` item that makes the statement's own commit asynchronous on PostgreSQL (no wait for the WAL
+/// flush), for bookkeeping whose loss in a crash is harmless: a job's claim or completion lost that way
+/// only makes the job run again, which jobs allow (at least once). Empty on SQLite.
+pub fn without_flush_wait(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick"
+        }
+        _ => "",
+    }
+}
+
 /// Statement run after enqueueing jobs: on PostgreSQL a `NOTIFY` (delivered when the transaction
 /// commits) wakes idle workers on every node; SQLite has a single node, woken in-process.
 pub fn after_enqueue(backend: DbBackend) -> Option<&'static str> {

@@ -7,7 +7,7 @@
 use portico_core::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult};
 
-use crate::dialect::{after_enqueue, skip_locked, stmt};
+use crate::dialect::{after_enqueue, skip_locked, stmt, without_flush_wait};
 use crate::error::{Result, StorageError};
 use crate::query::query_i64;
 
@@ -79,7 +79,29 @@ pub async fn enqueue(
     job: &NewJob,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let id = query_i64(
+    let id = insert_job(conn, job, now).await?;
+    if id.is_some() {
+        wake_workers(conn).await?;
+    }
+    Ok(id)
+}
+
+/// Wakes every node's idle workers when the surrounding transaction commits (PostgreSQL `NOTIFY`;
+/// nothing on SQLite, whose single node wakes in-process). One call serves any number of jobs.
+pub async fn wake_workers(conn: &impl ConnectionTrait) -> Result<()> {
+    if let Some(sql) = after_enqueue(conn.get_database_backend()) {
+        conn.execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
+/// Inserts a job without waking anyone (see [`wake_workers`]); `None` when its unique key exists.
+pub async fn insert_job(
+    conn: &impl ConnectionTrait,
+    job: &NewJob,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    query_i64(
         conn,
         "INSERT INTO jobs (queue, kind, payload, status, priority, run_at, attempts, max_attempts, unique_key, created_at, updated_at) \
          VALUES ($1, $2, $3, 'queued', $4, $5, 0, $6, $7, $8, $8) \
@@ -95,13 +117,7 @@ pub async fn enqueue(
             now.0.into(),
         ],
     )
-    .await?;
-    if id.is_some()
-        && let Some(sql) = after_enqueue(conn.get_database_backend())
-    {
-        conn.execute_unprepared(sql).await?;
-    }
-    Ok(id)
+    .await
 }
 
 /// Claims up to `limit` due jobs of `queue` whose kind is in `kinds` for `worker`, leasing them until
@@ -121,14 +137,19 @@ pub async fn claim(
     }
     let backend = conn.get_database_backend();
     let kind_params: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 6)).collect();
+    let kinds_in = kind_params.join(", ");
+    let lock = skip_locked(backend);
+    // Lapsed leases first (few, and they must not wait behind a stream of due jobs), then due jobs by
+    // priority and time; each from its own partial index, walked in order (see m0013).
     let sql = format!(
-        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND kind IN ({}) AND \
-           ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
-           ORDER BY priority DESC, run_at, id LIMIT $5{}) \
+        "WITH lapsed AS (SELECT id FROM jobs WHERE status = 'running' AND queue = $4 AND locked_until < $3 \
+           AND kind IN ({kinds_in}) ORDER BY locked_until LIMIT $5{lock}), \
+         due AS (SELECT id FROM jobs WHERE status = 'queued' AND queue = $4 AND run_at <= $3 \
+           AND kind IN ({kinds_in}) ORDER BY priority DESC, run_at, id LIMIT $5{lock}) \
+         UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3{} \
+         WHERE id IN (SELECT id FROM (SELECT id FROM lapsed UNION ALL SELECT id FROM due) AS picked LIMIT $5) \
          RETURNING id, queue, kind, payload, attempts, max_attempts, run_at, created_at",
-        kind_params.join(", "),
-        skip_locked(backend)
+        without_flush_wait(backend),
     );
     let mut values: Vec<sea_orm::Value> = vec![
         worker.into(),
@@ -151,11 +172,16 @@ pub async fn complete(
     worker: &str,
     now: Timestamp,
 ) -> Result<bool> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, locked_until = NULL, last_error = NULL{} \
+         WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+        without_flush_wait(backend)
+    );
     let res = conn
         .execute_raw(stmt(
-            conn.get_database_backend(),
-            "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, locked_until = NULL, last_error = NULL \
-             WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+            backend,
+            &sql,
             [now.0.into(), id.into(), worker.into()],
         ))
         .await?;

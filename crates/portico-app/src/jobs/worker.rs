@@ -42,6 +42,9 @@ impl WorkerConfig {
     }
 }
 
+/// Longest a free slot waits for others to free up before it is filled alone.
+const CLAIM_PAUSE: Duration = Duration::from_millis(20);
+
 /// Runs until `shutdown` is cancelled.
 pub async fn run_worker(
     app: App,
@@ -52,6 +55,7 @@ pub async fn run_worker(
     let mut running: JoinSet<()> = JoinSet::new();
     let mut running_ids: Vec<(tokio::task::Id, i64)> = Vec::new();
     let kinds = registry.kinds();
+    let mut last_claim = std::time::Instant::now();
     tracing::debug!(worker = %cfg.name, "job worker started");
     loop {
         while let Some(res) = running.try_join_next_with_id() {
@@ -70,7 +74,13 @@ pub async fn run_worker(
         wakeup.as_mut().enable();
         let free = cfg.concurrency.saturating_sub(running.len());
         let mut claimed = Vec::new();
-        if free > 0 {
+        let mut wait = cfg.poll_interval;
+        // Under a stream of jobs, claim when half the slots are free rather than for every job that
+        // ends, so one claim (a write) takes several; a slot freed beside long jobs waits at most
+        // `CLAIM_PAUSE` (or the next wake-up).
+        if free > 0 && (free >= cfg.concurrency.div_ceil(2) || last_claim.elapsed() >= CLAIM_PAUSE)
+        {
+            last_claim = std::time::Instant::now();
             let lease_ms = i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
             let turn = app.db().write_turn().await;
             let claim = store::claim(
@@ -90,6 +100,8 @@ pub async fn run_worker(
                     tracing::warn!(worker = %cfg.name, error = %e, "claiming jobs failed; retrying")
                 }
             }
+        } else if free > 0 {
+            wait = CLAIM_PAUSE.saturating_sub(last_claim.elapsed());
         }
         let got_work = !claimed.is_empty();
         for job in claimed {
@@ -103,7 +115,7 @@ pub async fn run_worker(
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = &mut wakeup => {}
-            _ = tokio::time::sleep(cfg.poll_interval) => {}
+            _ = tokio::time::sleep(wait) => {}
             Some(res) = running.join_next_with_id(), if !running.is_empty() => {
                 let id = match &res { Ok((id, _)) => *id, Err(e) => e.id() };
                 running_ids.retain(|(t, _)| *t != id);

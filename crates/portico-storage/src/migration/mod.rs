@@ -17,6 +17,7 @@ mod m0009_kb_embeddings;
 mod m0010_kb_organization;
 mod m0011_kb_file_tokens;
 mod m0012_requests;
+mod m0013_job_queue_indexes;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_kb_organization::Migration),
             Box::new(m0011_kb_file_tokens::Migration),
             Box::new(m0012_requests::Migration),
+            Box::new(m0013_job_queue_indexes::Migration),
         ]
     }
 }
