@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod error;
 pub mod features;
+pub mod files;
 pub mod i18n;
 pub mod identity;
 pub mod jobs;

@@ -18,6 +18,8 @@ pub struct AppSettings {
     pub sign_in: crate::identity::SignInPolicy,
     /// How requests behave (the reopening window).
     pub requests: crate::requests::RequestPolicy,
+    /// Where uploaded files' bytes are kept.
+    pub files: crate::files::FileStore,
 }
 
 #[derive(Clone, Debug)]

@@ -619,6 +619,16 @@ pub struct RequestFile {
     pub name: String,
     pub content_type: String,
     pub size: i64,
+    /// Where the bytes are when they are in an object store (the row's own bytes are then empty).
+    pub object_key: Option<String>,
+}
+
+/// What is stored of an upload: its bytes, or the object that holds them.
+#[derive(Debug, Clone, Copy)]
+pub enum FileBytes<'a> {
+    Inline(&'a [u8]),
+    /// In an object store under this key; `usize` is the size.
+    Object(&'a str, usize),
 }
 
 /// Stores a file uploaded by `uploaded_by`, not yet attached to anything.
@@ -627,26 +637,54 @@ pub async fn insert_file(
     uploaded_by: i64,
     name: &str,
     content_type: &str,
-    bytes: &[u8],
+    bytes: FileBytes<'_>,
     now: Timestamp,
 ) -> Result<i64> {
+    let (inline, key, size): (Vec<u8>, Option<String>, usize) = match bytes {
+        FileBytes::Inline(b) => (b.to_vec(), None, b.len()),
+        FileBytes::Object(k, size) => (Vec::new(), Some(k.to_string()), size),
+    };
     let row = conn
         .query_one_raw(stmt(
             conn.get_database_backend(),
-            "INSERT INTO request_files (uploaded_by, name, content_type, size, bytes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO request_files (uploaded_by, name, content_type, size, bytes, object_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             [
                 uploaded_by.into(),
                 name.into(),
                 content_type.into(),
-                i64::try_from(bytes.len()).unwrap_or(i64::MAX).into(),
-                bytes.to_vec().into(),
+                i64::try_from(size).unwrap_or(i64::MAX).into(),
+                inline.into(),
+                key.into(),
                 now.0.into(),
             ],
         ))
         .await?
         .ok_or_else(|| StorageError::Corrupt("INSERT … RETURNING gave no row".into()))?;
     Ok(row.try_get("", "id")?)
+}
+
+/// Removes uploads that were never attached to a request (a form abandoned after the upload) and are
+/// older than `cutoff`. Returns how many rows went, and the object keys they named (for the caller to
+/// remove from the object store).
+pub async fn delete_unattached_files_before(
+    conn: &impl ConnectionTrait,
+    cutoff: Timestamp,
+) -> Result<(u64, Vec<String>)> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn.get_database_backend(),
+            "DELETE FROM request_files WHERE request_id IS NULL AND created_at < $1 RETURNING object_key",
+            [cutoff.0.into()],
+        ))
+        .await?;
+    let mut keys = Vec::new();
+    for r in &rows {
+        if let Some(k) = r.try_get::<Option<String>>("", "object_key")? {
+            keys.push(k);
+        }
+    }
+    Ok((rows.len() as u64, keys))
 }
 
 /// Attaches the files `ids` that `uploaded_by` uploaded and that are attached to nothing yet; returns
@@ -687,6 +725,7 @@ fn decode_file(r: &QueryResult) -> Result<RequestFile> {
         name: r.try_get("", "name")?,
         content_type: r.try_get("", "content_type")?,
         size: r.try_get("", "size")?,
+        object_key: r.try_get("", "object_key")?,
     })
 }
 
@@ -695,7 +734,7 @@ pub async fn list_files(conn: &impl ConnectionTrait, request_id: i64) -> Result<
     let rows = conn
         .query_all_raw(stmt(
             conn.get_database_backend(),
-            "SELECT id, request_id, event_id, uploaded_by, name, content_type, size FROM request_files \
+            "SELECT id, request_id, event_id, uploaded_by, name, content_type, size, object_key FROM request_files \
              WHERE request_id = $1 ORDER BY id",
             [request_id.into()],
         ))
@@ -711,7 +750,7 @@ pub async fn file_bytes(
     let row = conn
         .query_one_raw(stmt(
             conn.get_database_backend(),
-            "SELECT id, request_id, event_id, uploaded_by, name, content_type, size, bytes FROM request_files WHERE id = $1",
+            "SELECT id, request_id, event_id, uploaded_by, name, content_type, size, object_key, bytes FROM request_files WHERE id = $1",
             [id.into()],
         ))
         .await?;

@@ -11,6 +11,7 @@
 )]
 
 pub mod browser;
+pub mod s3;
 pub mod smtp;
 
 use std::sync::Arc;

@@ -236,6 +236,69 @@ pub struct Config {
     pub rate_limits: RateLimitSettings,
     pub search: SearchSettings,
     pub requests: RequestSettings,
+    pub files: FileSettings,
+}
+
+/// Where uploaded files' bytes are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileSettings {
+    /// `database` (the default: every node serves them, backups hold them) or `s3` (an S3-compatible
+    /// object store, configured below).
+    pub store: String,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    /// For stores other than AWS, e.g. `https://minio.example.com:9000`.
+    pub s3_endpoint: Option<String>,
+    /// Prepended to every object key.
+    pub s3_prefix: String,
+    /// Keys; when unset, the `AWS_*` environment variables and instance credentials apply.
+    pub s3_access_key_id: Option<String>,
+    #[serde(skip_serializing)]
+    pub s3_secret_access_key: Option<SecretString>,
+    /// Allow an `http://` endpoint (a store on a private network).
+    pub s3_allow_http: bool,
+}
+
+impl Default for FileSettings {
+    fn default() -> Self {
+        Self {
+            store: "database".into(),
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_endpoint: None,
+            s3_prefix: "portico/".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+        }
+    }
+}
+
+impl FileSettings {
+    /// The store these settings name; the error names the setting that is wrong.
+    pub fn store(&self) -> Result<portico_app::files::FileStore, ConfigError> {
+        use secrecy::ExposeSecret;
+        match self.store.trim() {
+            "database" => Ok(portico_app::files::FileStore::Database),
+            "s3" => portico_app::files::FileStore::s3(&portico_app::files::S3Options {
+                bucket: self.s3_bucket.clone(),
+                region: self.s3_region.clone(),
+                endpoint: self.s3_endpoint.clone(),
+                prefix: self.s3_prefix.clone(),
+                access_key_id: self.s3_access_key_id.clone(),
+                secret_access_key: self
+                    .s3_secret_access_key
+                    .as_ref()
+                    .map(|s| s.expose_secret().to_string()),
+                allow_http: self.s3_allow_http,
+            })
+            .map_err(ConfigError),
+            other => Err(ConfigError(format!(
+                "files.store: `{other}` is not a file store; expected database or s3"
+            ))),
+        }
+    }
 }
 
 /// How requests behave.
@@ -281,6 +344,7 @@ impl Default for Config {
             rate_limits: RateLimitSettings::default(),
             search: SearchSettings::default(),
             requests: RequestSettings::default(),
+            files: FileSettings::default(),
         }
     }
 }
@@ -302,6 +366,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "rate_limits",
     "search",
     "requests",
+    "files",
 ];
 
 /// `PORTICO_*` variables that are not settings: the config file's location, and test-suite knobs
@@ -517,6 +582,7 @@ impl Config {
                 "workers.concurrency: must be between 1 and 256".into(),
             ));
         }
+        self.files.store()?;
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "database.max_connections: must be at least 1".into(),
@@ -714,7 +780,9 @@ mod tests {
         assert!(loaded.is_ok(), "{:?}", loaded.err());
         let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
         let mut keys: Vec<String> = TOP_LEVEL_KEYS.iter().map(|k| k.to_string()).collect();
-        for section in ["http", "workers", "database", "sign_in", "requests"] {
+        for section in [
+            "http", "workers", "database", "sign_in", "requests", "files",
+        ] {
             if let Some(obj) = defaults[section].as_object() {
                 keys.extend(obj.keys().cloned());
             }

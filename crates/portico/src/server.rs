@@ -206,6 +206,7 @@ pub async fn start(settings: &Settings, opts: StartOptions) -> anyhow::Result<Ru
             ),
             sign_in: settings.raw.sign_in.policy(),
             requests: settings.raw.requests.policy(),
+            files: settings.raw.files.store()?,
         },
         index,
         portico_app::features::SEARCH_SOURCES,
@@ -409,6 +410,7 @@ pub async fn run_worker_node(
             base_url: settings.base_url.clone(),
             sign_in: settings.raw.sign_in.policy(),
             requests: settings.raw.requests.policy(),
+            files: settings.raw.files.store()?,
         },
     );
     // A worker node with the model embeds articles; the serving nodes pick the vectors up.

@@ -1,5 +1,5 @@
 //! The periodic housekeeping job: removes expired sessions, finished jobs, search-outbox entries past
-//! their retention and sign-in failure counts a day old. Idempotent: running it twice deletes nothing more.
+//! their retention, sign-in failure counts a day old and uploads for request forms that were never sent. Idempotent: running it twice deletes nothing more.
 
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ pub const CLEANUP_JOB: &str = "cleanup";
 pub struct CleanupPolicy {
     pub finished_jobs_days: i64,
     pub outbox_days: i64,
+    /// Uploads for a request form that was never sent.
+    pub unattached_files_days: i64,
 }
 
 impl Default for CleanupPolicy {
@@ -21,6 +23,7 @@ impl Default for CleanupPolicy {
         Self {
             finished_jobs_days: 14,
             outbox_days: 30,
+            unattached_files_days: 2,
         }
     }
 }
@@ -51,12 +54,20 @@ async fn run(ctx: JobContext, policy: CleanupPolicy) -> anyhow::Result<()> {
     let outbox = outbox::delete_outbox_before(conn, outbox_cutoff).await?;
     let throttles = sign_in_throttle::delete_stale_throttles(conn, now.plus_secs(-day)).await?;
     let links = portico_storage::account_links::delete_stale_links(conn, now).await?;
+    let (uploads, objects) = portico_storage::requests::delete_unattached_files_before(
+        conn,
+        now.plus_secs(-policy.unattached_files_days * day),
+    )
+    .await?;
+    // After the rows are gone, so no row ever names a missing object.
+    ctx.app.settings().files.delete(&objects).await;
     tracing::info!(
         sessions,
         jobs,
         outbox,
         throttles,
         links,
+        uploads,
         "cleanup removed expired records"
     );
     Ok(())

@@ -23,7 +23,7 @@ use crate::{App, AppError};
 
 pub use catalog::{TypeInput, TypeView};
 pub(crate) use submit::SubmitQueue;
-pub use submit::{Submission, Submitted, submit};
+pub use submit::{Submission, Submitted, submit, submitted_view};
 
 /// The counter behind request references.
 const COUNTER: &str = "request";
@@ -123,6 +123,24 @@ fn mover(viewer: &Viewer, r: &Request) -> Option<Mover> {
     }
 }
 
+/// The people whose requests the viewer may narrow their list to: the other members of the
+/// organisations whose requests the viewer may see, by name (each once). Empty for everyone else.
+pub async fn colleagues(app: &App, viewer: &Viewer) -> Result<Vec<(i64, String)>, AppError> {
+    let me = viewer.require(Permission::UsePortal)?.id;
+    let mut out: Vec<(i64, String)> = Vec::new();
+    for m in viewer.memberships().iter().filter(|m| m.can_see_all) {
+        for member in
+            portico_storage::organizations::list_members(app.db().conn(), m.organization_id).await?
+        {
+            if member.user_id != me && !out.iter().any(|(id, _)| *id == member.user_id) {
+                out.push((member.user_id, member.name));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    Ok(out)
+}
+
 /// What a list of requests is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -204,14 +222,15 @@ pub async fn list(
     let (requester_ids, organization_ids): (&[i64], &[i64]) = match (staff, &requester) {
         (true, Some(r)) => (r, &[]),
         (true, None) => (&[], &[]),
+        (false, Some(r)) if r[0] == me => (&own, &[]),
         // A customer narrowing to one colleague: only within their organisations.
-        (false, Some(r)) if r[0] != me => {
+        (false, Some(r)) => {
             if orgs.is_empty() {
                 return Ok((Vec::new(), None));
             }
             (r, &[])
         }
-        (false, _) => (&own, &orgs),
+        (false, None) => (&own, &orgs),
     };
     let limit = q.limit.clamp(1, 100);
     let mut rows = store::list_requests(
@@ -344,24 +363,9 @@ pub async fn show_by_reference(
 
 async fn view(app: &App, viewer: &Viewer, r: Request) -> Result<RequestView, AppError> {
     let conn = app.db().conn();
-    let status = status_of(&r)?;
     let staff = viewer.can(Permission::WorkQueue);
-    let request_type = catalog::type_by_id(app, r.type_id).await?;
-    let form = catalog::form_version(app, r.type_id, r.type_version).await?;
     let timeline = store::list_events(conn, r.id, staff).await?;
-    let mut files = store::list_files(conn, r.id).await?;
-    if !staff {
-        // Files of internal notes stay with the agents.
-        let public: Vec<i64> = timeline.iter().map(|e| e.id).collect();
-        files.retain(|f| f.event_id.is_none_or(|e| public.contains(&e)));
-    }
-    let actions = actions(
-        viewer,
-        &r,
-        status,
-        app.now(),
-        app.settings().requests.reopen_days,
-    );
+    let files = store::list_files(conn, r.id).await?;
     let mut people = std::collections::HashMap::new();
     for id in timeline
         .iter()
@@ -374,6 +378,34 @@ async fn view(app: &App, viewer: &Viewer, r: Request) -> Result<RequestView, App
             slot.insert(u.name);
         }
     }
+    assemble(app, viewer, r, timeline, files, people).await
+}
+
+/// A request's view from its parts (read by [`view`], or known already after a submission).
+async fn assemble(
+    app: &App,
+    viewer: &Viewer,
+    r: Request,
+    timeline: Vec<RequestEvent>,
+    mut files: Vec<RequestFile>,
+    people: std::collections::HashMap<i64, String>,
+) -> Result<RequestView, AppError> {
+    let status = status_of(&r)?;
+    let staff = viewer.can(Permission::WorkQueue);
+    let request_type = catalog::type_by_id(app, r.type_id).await?;
+    let form = catalog::form_version(app, r.type_id, r.type_version).await?;
+    if !staff {
+        // Files of internal notes stay with the agents.
+        let public: Vec<i64> = timeline.iter().map(|e| e.id).collect();
+        files.retain(|f| f.event_id.is_none_or(|e| public.contains(&e)));
+    }
+    let actions = actions(
+        viewer,
+        &r,
+        status,
+        app.now(),
+        app.settings().requests.reopen_days,
+    );
     Ok(RequestView {
         people,
         request: r,
@@ -687,8 +719,21 @@ pub async fn upload(
         stem
     };
     let name = format!("{}.{ext}", stem.chars().take(60).collect::<String>());
-    let id =
-        store::insert_file(app.db().conn(), who, &name, content_type, bytes, app.now()).await?;
+    let files = &app.settings().files;
+    let key = files.put("requests", bytes).await?;
+    let stored = match &key {
+        Some(k) => store::FileBytes::Object(k, bytes.len()),
+        None => store::FileBytes::Inline(bytes),
+    };
+    let id = match store::insert_file(app.db().conn(), who, &name, content_type, stored, app.now())
+        .await
+    {
+        Ok(id) => id,
+        Err(e) => {
+            files.delete(&key.into_iter().collect::<Vec<_>>()).await;
+            return Err(e.into());
+        }
+    };
     Ok(Uploaded {
         id,
         name,
@@ -701,7 +746,7 @@ pub async fn upload(
 /// anyone else, and for files of internal notes unless the viewer is an agent.
 pub async fn file(app: &App, viewer: &Viewer, id: i64) -> Result<(RequestFile, Vec<u8>), AppError> {
     let me = viewer.require_signed_in()?.id;
-    let (f, bytes) = store::file_bytes(app.db().conn(), id)
+    let (f, inline) = store::file_bytes(app.db().conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let allowed = match f.request_id {
@@ -719,11 +764,14 @@ pub async fn file(app: &App, viewer: &Viewer, id: i64) -> Result<(RequestFile, V
                 }
         }
     };
-    if allowed {
-        Ok((f, bytes))
-    } else {
-        Err(AppError::NotFound)
+    if !allowed {
+        return Err(AppError::NotFound);
     }
+    let bytes = match &f.object_key {
+        Some(key) => app.settings().files.get(key).await?,
+        None => inline,
+    };
+    Ok((f, bytes))
 }
 
 /// Someone opened a suggested article from a request form and left without sending the request: the

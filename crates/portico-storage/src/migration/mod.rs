@@ -18,6 +18,7 @@ mod m0010_kb_organization;
 mod m0011_kb_file_tokens;
 mod m0012_requests;
 mod m0013_job_queue_indexes;
+mod m0014_request_file_objects;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_kb_file_tokens::Migration),
             Box::new(m0012_requests::Migration),
             Box::new(m0013_job_queue_indexes::Migration),
+            Box::new(m0014_request_file_objects::Migration),
         ]
     }
 }

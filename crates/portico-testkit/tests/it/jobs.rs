@@ -373,6 +373,17 @@ async fn cleanup_job_runs_from_the_schedule(kind: DbKind) {
     ))
     .await
     .unwrap();
+    // Uploads for request forms never sent: an old one goes, a fresh one (a form being filled) stays.
+    for (name, at) in [("abandoned.png", old), ("fresh.png", t.app.now())] {
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            b,
+            "INSERT INTO request_files (request_id, event_id, uploaded_by, name, content_type, size, bytes, created_at) \
+             VALUES (NULL, NULL, 1, $1, 'image/png', 1, $2, $3)",
+            [name.into(), vec![0u8].into(), at.millis().into()],
+        ))
+        .await
+        .unwrap();
+    }
     // The scheduler enqueued this hour's cleanup at start-up, once, under a unique key.
     let mut scheduled = 0;
     for _ in 0..200 {
@@ -436,6 +447,17 @@ async fn cleanup_job_runs_from_the_schedule(kind: DbKind) {
         .try_get::<i64>("", "n")
         .unwrap();
     assert_eq!(left, 0);
+    let uploads: Vec<String> = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            b,
+            "SELECT name FROM request_files ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("", "name").unwrap())
+        .collect();
+    assert_eq!(uploads, vec!["fresh.png".to_string()]);
     t.stop().await;
 }
 

@@ -479,6 +479,49 @@ async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
             .iter()
             .any(|i| i["id"] == shared["id"])
     );
+    // On the page too: the colleague may narrow the list to Alice's requests or to their own.
+    let page = colleague.client.get(app.url("/requests")).text_of().await;
+    assert!(page.contains("Pallet missing"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{}\">{}</option>",
+            alice.account.id, alice.account.name
+        )),
+        "{page}"
+    );
+    let hers = colleague
+        .client
+        .get(app.url(&format!("/requests?requester={}", alice.account.id)))
+        .text_of()
+        .await;
+    assert!(hers.contains("Pallet missing") && hers.contains(" selected>"));
+    let own = colleague
+        .client
+        .get(app.url("/requests?requester=me"))
+        .text_of()
+        .await;
+    assert!(!own.contains("Pallet missing"), "{own}");
+    let own_api = colleague
+        .client
+        .get(app.url(&format!(
+            "/api/v1/requests?requester={}",
+            colleague.account.id
+        )))
+        .json_of()
+        .await;
+    assert!(own_api["items"].as_array().unwrap().is_empty(), "{own_api}");
+    // Alice may not see all of the organisation's requests: no choice, and a forged one finds nothing.
+    let alices = alice.client.get(app.url("/requests")).text_of().await;
+    assert!(!alices.contains("id=\"requester\""));
+    let forged = alice
+        .client
+        .get(app.url(&format!(
+            "/api/v1/requests?requester={}",
+            colleague.account.id
+        )))
+        .json_of()
+        .await;
+    assert!(forged["items"].as_array().unwrap().is_empty(), "{forged}");
     // Looking is not acting.
     let (s, _) = post(
         &colleague.client,
@@ -489,6 +532,122 @@ async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
     .await;
     assert_eq!(s, 403);
     assert_eq!(bob.client.get(app.url(&shared_path)).status_of().await, 404);
+    app.stop().await;
+}
+
+/// With `files.store = "s3"` an upload's bytes go to the object store (the row keeps its description
+/// and key), are served from there only to those who may see them, and an abandoned upload's object is
+/// removed with its row.
+async fn attachments_can_live_in_an_object_store(kind: DbKind) {
+    let Some(s3) = portico_testkit::s3::S3Server::start("portico-files").await else {
+        return;
+    };
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            settings: s3.settings(),
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let admin = app.client_as(Role::Admin).await;
+    define(&app, &admin, "refund").await;
+    let alice = app.client_as(Role::Customer).await;
+    let bob = app.client_as(Role::Customer).await;
+    let agent = app.client_as(Role::Agent).await;
+    let png = portico_testkit::smtp::decode_base64(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    );
+    let upload = |name: &str| {
+        alice
+            .client
+            .post(app.url("/api/v1/requests/files"))
+            .multipart(file_form(name, png.clone()))
+            .send()
+    };
+    let photo: Value = upload("lid.png").await.unwrap().json().await.unwrap();
+    assert_eq!(photo["content_type"], "image/png", "{photo}");
+    use sea_orm::ConnectionTrait;
+    let conn = app.store().conn();
+    let b = app.store().db_backend();
+    let row = |id: i64| async move {
+        let r = conn
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                b,
+                "SELECT object_key, bytes, size FROM request_files WHERE id = $1",
+                [id.into()],
+            ))
+            .await
+            .unwrap();
+        r.map(|r| {
+            (
+                r.try_get::<Option<String>>("", "object_key").unwrap(),
+                r.try_get::<Vec<u8>>("", "bytes").unwrap(),
+                r.try_get::<i64>("", "size").unwrap(),
+            )
+        })
+    };
+    let (key, inline, size) = row(photo["id"].as_i64().unwrap()).await.unwrap();
+    let key = key.expect("an object key");
+    assert!(key.starts_with("tests/requests/"), "{key}");
+    assert!(inline.is_empty(), "the bytes are not in the database");
+    assert_eq!(size, png.len() as i64);
+    assert_eq!(s3.object(&key).await.as_deref(), Some(png.as_slice()));
+    // Attached to a request: its requester and agents read it from the store; nobody else.
+    let (s, made) = post(&alice.client, &app, "/api/v1/requests", json!({"type": "refund", "subject": "Cracked lid", "fields": {"order_number": "ORD-5", "reason": "damaged", "photo": [photo["id"]]}})).await;
+    assert_eq!(s, 201, "{made}");
+    let path = format!("/api/v1/requests/files/{}", photo["id"]);
+    for who in [&alice, &agent] {
+        let r = who.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
+    }
+    assert_eq!(bob.client.get(app.url(&path)).status_of().await, 404);
+    // An upload whose form was never sent: after the clean-up, neither row nor object is left.
+    let stray: Value = upload("stray.png").await.unwrap().json().await.unwrap();
+    let stray_id = stray["id"].as_i64().unwrap();
+    let (stray_key, _, _) = row(stray_id).await.unwrap();
+    let stray_key = stray_key.unwrap();
+    assert!(s3.object(&stray_key).await.is_some());
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        b,
+        "UPDATE request_files SET created_at = created_at - 10 * 86400000 WHERE id = $1",
+        [stray_id.into()],
+    ))
+    .await
+    .unwrap();
+    let job = portico_testkit::portico_app::jobs::enqueue(
+        &app.app,
+        portico_testkit::portico_storage::jobs::NewJob::new(
+            portico_testkit::portico_app::jobs::CLEANUP_JOB,
+            json!({}),
+            app.app.now(),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    for _ in 0..400 {
+        let state = portico_testkit::portico_storage::jobs::find_job_state(conn, job)
+            .await
+            .unwrap()
+            .unwrap();
+        if state.status == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(row(stray_id).await.is_none(), "the row went");
+    assert!(s3.object(&stray_key).await.is_none(), "the object went");
+    assert_eq!(
+        s3.object(&key).await.as_deref(),
+        Some(png.as_slice()),
+        "attached files stay"
+    );
     app.stop().await;
 }
 
@@ -664,6 +823,7 @@ both!(
     submitting_validates_every_field_and_is_idempotent,
     who_sees_what_notes_transitions_and_rating,
     attachments_are_checked_and_shown_only_to_those_who_may_see,
+    attachments_can_live_in_an_object_store,
 );
 
 fn page_form(parts: &[(&str, &str)]) -> reqwest::multipart::Form {
