@@ -17,7 +17,10 @@ use portico_storage::requests::{self as store, NewRequest, NewRequestEvent};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{COUNTER, MAX_IDEMPOTENCY_KEY, MAX_SUBJECT_CHARS, Request, TypeView, catalog, mails};
+use super::{
+    COUNTER, MAX_IDEMPOTENCY_KEY, MAX_SUBJECT_CHARS, Request, RequestEvent, RequestFile, TypeView,
+    catalog, mails,
+};
 use crate::tx::Tx;
 use crate::viewer::Viewer;
 use crate::{App, AppError};
@@ -46,6 +49,28 @@ pub struct Submission {
 pub struct Submitted {
     pub request: Request,
     pub created: bool,
+    /// What this call wrote besides the row (its first timeline entry and files), so the caller's view
+    /// of the new request needs no second reading.
+    fresh: Option<(RequestEvent, Vec<RequestFile>)>,
+}
+
+/// The submitter's view of a submitted request (as [`super::show`] gives it), read again only when an
+/// earlier call made it.
+pub async fn submitted_view(
+    app: &App,
+    viewer: &Viewer,
+    s: Submitted,
+) -> Result<super::RequestView, AppError> {
+    match s.fresh {
+        Some((created, files)) => {
+            let mut people = std::collections::HashMap::new();
+            if let Some(a) = viewer.account() {
+                people.insert(a.id, a.name.clone());
+            }
+            super::assemble(app, viewer, s.request, vec![created], files, people).await
+        }
+        None => super::show(app, viewer, s.request.id).await,
+    }
 }
 
 /// A checked submission, ready to be written.
@@ -138,6 +163,7 @@ pub async fn submit(app: &App, viewer: &Viewer, s: &Submission) -> Result<Submit
             return Ok(Submitted {
                 request: first,
                 created: false,
+                fresh: None,
             });
         }
     }
@@ -206,12 +232,9 @@ async fn write_group(app: &App, group: Vec<Pending>) {
     if group.len() > 1 {
         match write_all(app, &group).await {
             Ok(made) => {
-                for (p, request) in group.into_iter().zip(made) {
+                for (p, done) in group.into_iter().zip(made) {
                     // A caller that went away (a closed connection) finds its request by its key.
-                    let _ = p.reply.send(Ok(Submitted {
-                        request,
-                        created: true,
-                    }));
+                    let _ = p.reply.send(Ok(done));
                 }
                 return;
             }
@@ -229,7 +252,7 @@ async fn write_group(app: &App, group: Vec<Pending>) {
 }
 
 /// Writes the whole group in one transaction, or nothing.
-async fn write_all(app: &App, group: &[Pending]) -> Result<Vec<Request>, AppError> {
+async fn write_all(app: &App, group: &[Pending]) -> Result<Vec<Submitted>, AppError> {
     let mut tx = app.begin().await?;
     let size = i64::try_from(group.len()).unwrap_or(i64::MAX);
     let first = store::take_counter(tx.conn(), COUNTER, size).await?;
@@ -255,12 +278,9 @@ async fn write_one(app: &App, c: &Checked) -> Result<Submitted, AppError> {
     let mut tx = app.begin().await?;
     let number = store::next_counter(tx.conn(), COUNTER).await?;
     match insert(app, &mut tx, c, number).await {
-        Ok(request) => {
+        Ok(made) => {
             tx.commit().await?;
-            Ok(Submitted {
-                request,
-                created: true,
-            })
+            Ok(made)
         }
         // The same key raced in from another call: that one won; answer with it.
         Err(Failed::Duplicate) => {
@@ -272,6 +292,7 @@ async fn write_one(app: &App, c: &Checked) -> Result<Submitted, AppError> {
             Ok(Submitted {
                 request: first,
                 created: false,
+                fresh: None,
             })
         }
         Err(Failed::Other(e)) => Err(e),
@@ -291,7 +312,7 @@ impl<E: Into<AppError>> From<E> for Failed {
 }
 
 /// The request with `number`, its first timeline entry, its files and its confirmation mail.
-async fn insert(app: &App, tx: &mut Tx, c: &Checked, number: i64) -> Result<Request, Failed> {
+async fn insert(app: &App, tx: &mut Tx, c: &Checked, number: i64) -> Result<Submitted, Failed> {
     let now: Timestamp = tx.now();
     let inserted = store::insert_request(
         tx.conn(),
@@ -314,20 +335,16 @@ async fn insert(app: &App, tx: &mut Tx, c: &Checked, number: i64) -> Result<Requ
         Err(StorageError::Conflict { .. }) if c.key.is_some() => return Err(Failed::Duplicate),
         Err(e) => return Err(e.into()),
     };
-    let event = store::insert_event(
-        tx.conn(),
-        &NewRequestEvent {
-            request_id: request.id,
-            actor_id: Some(c.requester),
-            kind: "created",
-            body: None,
-            from_status: None,
-            to_status: Some(RequestStatus::New.as_str()),
-            internal: false,
-        },
-        now,
-    )
-    .await?;
+    let created = NewRequestEvent {
+        request_id: request.id,
+        actor_id: Some(c.requester),
+        kind: "created",
+        body: None,
+        from_status: None,
+        to_status: Some(RequestStatus::New.as_str()),
+        internal: false,
+    };
+    let event = store::insert_event(tx.conn(), &created, now).await?;
     for (field, ids) in &c.files {
         let n = store::attach_files(tx.conn(), ids, c.requester, request.id, Some(event)).await?;
         if n != ids.len() as u64 {
@@ -339,6 +356,26 @@ async fn insert(app: &App, tx: &mut Tx, c: &Checked, number: i64) -> Result<Requ
             .into());
         }
     }
+    let files = if c.files.is_empty() {
+        Vec::new()
+    } else {
+        store::list_files(tx.conn(), request.id).await?
+    };
     mails::confirmation(app, tx, &c.viewer, &request, &c.kind).await?;
-    Ok(request)
+    let created = RequestEvent {
+        id: event,
+        request_id: request.id,
+        at: now,
+        actor_id: created.actor_id,
+        kind: created.kind.to_string(),
+        body: None,
+        from_status: None,
+        to_status: created.to_status.map(str::to_string),
+        internal: false,
+    };
+    Ok(Submitted {
+        request,
+        created: true,
+        fresh: Some((created, files)),
+    })
 }

@@ -384,12 +384,12 @@ pub async fn request_create(
         },
     )
     .await?;
-    let v = requests::show(&state.app, &viewer, made.request.id).await?;
     let status = if made.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
+    let v = requests::submitted_view(&state.app, &viewer, made).await?;
     Ok((status, Json(request_out(&state, v).await?)).into_response())
 }
 

@@ -368,7 +368,20 @@ pub fn sections(
             min: bound(&f.min),
             max: bound(&f.max),
             max_length: f.max_length.map(|m| m.to_string()).unwrap_or_default(),
-            pattern: f.pattern.clone().unwrap_or_default(),
+            pattern: match f.kind {
+                // What the server reads as an amount: digits with optional thousands separators and
+                // at most the currency's decimals (the browser checks it before sending).
+                FieldType::Money => {
+                    let d =
+                        portico_core::form::currency_decimals(f.currency.as_deref().unwrap_or(""));
+                    if d == 0 {
+                        r"\s*[0-9][0-9, ]*\.?\s*".into()
+                    } else {
+                        format!(r"\s*[0-9][0-9, ]*(\.[0-9]{{0,{d}}})?\s*")
+                    }
+                }
+                _ => f.pattern.clone().unwrap_or_default(),
+            },
             step: match f.kind {
                 FieldType::Money => {
                     let d =

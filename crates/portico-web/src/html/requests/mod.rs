@@ -308,8 +308,38 @@ async fn cards(
 pub struct ListPage {
     pub page: PageContext,
     pub filter: String,
+    /// `me`, a colleague's id, or empty (everyone the viewer may see).
+    pub requester: String,
+    /// The colleagues whose requests the viewer may see (id, name); empty hides the choice.
+    pub colleagues: Vec<(String, String)>,
     pub requests: Vec<RequestCard>,
     pub next: Option<i64>,
+}
+
+impl ListPage {
+    /// The next page's address.
+    fn more_link(&self, cursor: &i64) -> String {
+        self.link(&self.filter, Some(*cursor))
+    }
+
+    /// The list's address with `status` and the chosen requester (and `cursor` when given).
+    fn link(&self, status: &str, cursor: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        if !status.is_empty() {
+            parts.push(format!("status={status}"));
+        }
+        if !self.requester.is_empty() {
+            parts.push(format!("requester={}", self.requester));
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={c}"));
+        }
+        if parts.is_empty() {
+            "/requests".into()
+        } else {
+            format!("/requests?{}", parts.join("&"))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,6 +350,9 @@ pub struct ListParams {
     cursor: String,
     #[serde(default, rename = "type")]
     type_key: String,
+    /// My requests: `me`, a colleague's id, or empty for everyone the viewer may see.
+    #[serde(default)]
+    requester: String,
 }
 
 fn cursor_of(s: &str) -> Result<Option<i64>, AppError> {
@@ -338,11 +371,25 @@ pub async fn list_show(
         "open" | "waiting" | "resolved" => p.status.clone(),
         _ => String::new(),
     };
+    let colleagues = requests::colleagues(&state.app, &page.viewer).await?;
+    let me = page.viewer.user_id();
+    // Only the choices the page offers; anything else shows everyone the viewer may see.
+    let requester = match p.requester.trim() {
+        "me" => "me".to_string(),
+        id if colleagues.iter().any(|(c, _)| c.to_string() == id) => id.to_string(),
+        _ => String::new(),
+    };
+    let requester_id = match requester.as_str() {
+        "" => None,
+        "me" => me,
+        id => id.parse().ok(),
+    };
     let (rows, next) = requests::list(
         &state.app,
         &page.viewer,
         &ListQuery {
             status: Some(filter.clone()).filter(|s| !s.is_empty()),
+            requester_id,
             mine: true,
             before: cursor_of(&p.cursor)?,
             limit: 20,
@@ -355,6 +402,11 @@ pub async fn list_show(
         StatusCode::OK,
         &ListPage {
             filter,
+            requester,
+            colleagues: colleagues
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name))
+                .collect(),
             requests,
             next,
             page,
