@@ -188,6 +188,36 @@ pub async fn complete(
     Ok(res.rows_affected() == 1)
 }
 
+/// Marks the jobs `ids` done in one statement; returns the ids that were (a job whose lease passed
+/// to another worker is left alone).
+pub async fn complete_many(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    worker: &str,
+    now: Timestamp,
+) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = conn.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = vec![now.0.into(), worker.into()];
+    let mut marks = Vec::with_capacity(ids.len());
+    for id in ids {
+        values.push((*id).into());
+        marks.push(format!("${}", values.len()));
+    }
+    let sql = format!(
+        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, locked_until = NULL, last_error = NULL{} \
+         WHERE id IN ({}) AND locked_by = $2 AND status = 'running' RETURNING id",
+        without_flush_wait(backend),
+        marks.join(", ")
+    );
+    let rows = conn.query_all_raw(stmt(backend, &sql, values)).await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<i64>("", "id")?))
+        .collect()
+}
+
 /// Records a failed attempt: queued again at `retry_at`, or `failed` for good when `retry_at` is None.
 pub async fn fail(
     conn: &impl ConnectionTrait,
