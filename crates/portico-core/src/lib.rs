@@ -1,6 +1,8 @@
-//! Domain types shared by every layer: locales, e-mail addresses, roles and permissions, the clock and
-//! validation errors. No I/O lives here, so everything in this crate is cheap to test and to compile.
+//! Domain types shared by every layer: locales, e-mail addresses, roles and permissions, the clock,
+//! business hours and validation errors. No I/O lives here, so everything in this crate is cheap to
+//! test and to compile.
 
+pub mod calendar;
 pub mod clock;
 pub mod email;
 pub mod error;
