@@ -167,6 +167,22 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
     }
 
+    /// Waits (up to 10 s) until the page holds `text`, e.g. after a form post whose page looks like the
+    /// one before it (an element that both have would be found at once); panics if it never does.
+    pub async fn wait_for_text(&self, text: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if self.client.source().await.is_ok_and(|s| s.contains(text)) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the page never showed {text:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Clears the field matching `css` and types `text` into it.
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self
