@@ -91,11 +91,6 @@ impl FileStore {
         })
     }
 
-    /// Whether bytes go to an object store.
-    pub fn is_objects(&self) -> bool {
-        matches!(self, FileStore::Objects { .. })
-    }
-
     /// Keeps `bytes` under a new key in the object store and returns the key; `None` for the database
     /// store, where the caller writes the bytes into the row.
     pub async fn put(&self, kind: &str, bytes: &[u8]) -> Result<Option<String>, AppError> {
@@ -116,9 +111,13 @@ impl FileStore {
     /// The bytes kept under `key`.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, AppError> {
         let FileStore::Objects { store, .. } = self else {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "file {key} is in an object store, but none is configured (files.store)"
-            )));
+            tracing::error!(
+                key,
+                "a file is in an object store, but files.store is not s3"
+            );
+            return Err(AppError::Unavailable(
+                "this file is kept in an object store that this node is not configured for".into(),
+            ));
         };
         let got = store
             .get(&Path::from(key))

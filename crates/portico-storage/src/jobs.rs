@@ -172,20 +172,7 @@ pub async fn complete(
     worker: &str,
     now: Timestamp,
 ) -> Result<bool> {
-    let backend = conn.get_database_backend();
-    let sql = format!(
-        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, locked_until = NULL, last_error = NULL{} \
-         WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-        without_flush_wait(backend)
-    );
-    let res = conn
-        .execute_raw(stmt(
-            backend,
-            &sql,
-            [now.0.into(), id.into(), worker.into()],
-        ))
-        .await?;
-    Ok(res.rows_affected() == 1)
+    Ok(complete_many(conn, &[id], worker, now).await?.contains(&id))
 }
 
 /// Marks the jobs `ids` done in one statement; returns the ids that were (a job whose lease passed

@@ -252,22 +252,13 @@ async fn write_group(app: &App, group: Vec<Pending>) {
 }
 
 /// Writes the whole group in one transaction, or nothing.
-async fn write_all(app: &App, group: &[Pending]) -> Result<Vec<Submitted>, AppError> {
+async fn write_all(app: &App, group: &[Pending]) -> Result<Vec<Submitted>, Failed> {
     let mut tx = app.begin().await?;
     let size = i64::try_from(group.len()).unwrap_or(i64::MAX);
     let first = store::take_counter(tx.conn(), COUNTER, size).await?;
     let mut made = Vec::with_capacity(group.len());
     for (number, p) in (first..).zip(group) {
-        match insert(app, &mut tx, &p.checked, number).await {
-            Ok(r) => made.push(r),
-            Err(Failed::Duplicate) => {
-                return Err(AppError::Conflict {
-                    field: "idempotency_key".into(),
-                    message: "a retry raced in".into(),
-                });
-            }
-            Err(Failed::Other(e)) => return Err(e),
-        }
+        made.push(insert(app, &mut tx, &p.checked, number).await?);
     }
     tx.commit().await?;
     Ok(made)
@@ -303,6 +294,15 @@ enum Failed {
     /// A request with this requester's idempotency key exists already.
     Duplicate,
     Other(AppError),
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failed::Duplicate => f.write_str("an idempotency key that raced in"),
+            Failed::Other(e) => e.fmt(f),
+        }
+    }
 }
 
 impl<E: Into<AppError>> From<E> for Failed {

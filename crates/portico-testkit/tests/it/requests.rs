@@ -494,7 +494,11 @@ async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
         .get(app.url(&format!("/requests?requester={}", alice.account.id)))
         .text_of()
         .await;
-    assert!(hers.contains("Pallet missing") && hers.contains(" selected>"));
+    assert!(hers.contains("Pallet missing"), "{hers}");
+    assert!(
+        hers.contains(&format!("<option value=\"{}\" selected>", alice.account.id)),
+        "{hers}"
+    );
     let own = colleague
         .client
         .get(app.url("/requests?requester=me"))

@@ -3,7 +3,7 @@
 //! with a photo, sees an agent's reply arrive live, confirms the resolution and rates it.
 
 use fantoccini::Locator;
-use portico_testkit::browser::{Browser, PHONE};
+use portico_testkit::browser::{Browser, DESKTOP, PHONE};
 use portico_testkit::portico_core::Role;
 use portico_testkit::{DbKind, Fetch, TestApp, both};
 use serde_json::json;
@@ -165,7 +165,10 @@ async fn a_customer_asks_for_a_refund_in_steps_and_rates_the_answer(kind: DbKind
     app.stop().await;
 }
 
-both!(a_customer_asks_for_a_refund_in_steps_and_rates_the_answer);
+both!(
+    a_customer_asks_for_a_refund_in_steps_and_rates_the_answer,
+    an_organisation_manager_narrows_my_requests_to_one_requester
+);
 
 async fn select(b: &Browser, css: &str, value: &str) {
     b.client
@@ -175,6 +178,44 @@ async fn select(b: &Browser, css: &str, value: &str) {
         .select_by_value(value)
         .await
         .unwrap();
+}
+
+/// Emma manages Acme's people and sees all of Acme's requests: My requests offers "Requested by", on a
+/// phone in English and on a wide screen in Chinese; choosing herself keeps the status filter links.
+async fn an_organisation_manager_narrows_my_requests_to_one_requester(kind: DbKind) {
+    let Some(app) = TestApp::start_demo(kind).await else {
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.resize(PHONE).await;
+    b.sign_in(
+        &app.url(""),
+        "emma.jones@demo.example.com",
+        "demo-customer-2026",
+        "/requests",
+    )
+    .await;
+    b.wait_for("select#requester").await;
+    b.assert_accessible("my requests with a requester choice (en, phone)")
+        .await;
+    b.screenshot("requests-mine-requester-en").await;
+    assert!(!b.scrolls_horizontally().await, "the filter fits a phone");
+    select(&b, "select#requester", "me").await;
+    b.click("form.filters button[type=\"submit\"]").await;
+    wait_for_url(&b, "requester=me").await;
+    b.wait_for("a[href=\"/requests?status=open&requester=me\"]")
+        .await;
+    b.use_language("zh-CN").await;
+    b.resize(DESKTOP).await;
+    b.client.goto(&app.url("/requests")).await.unwrap();
+    b.wait_for("select#requester").await;
+    b.assert_accessible("my requests with a requester choice (zh-CN, desktop)")
+        .await;
+    b.screenshot("requests-mine-requester-zh-CN").await;
+    b.close().await;
+    app.stop().await;
 }
 
 /// In Chinese, an administrator builds a request type in the form builder (a choice, and a field
