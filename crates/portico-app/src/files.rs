@@ -59,7 +59,20 @@ impl FileStore {
             } else {
                 o.region.trim()
             })
-            .with_allow_http(o.allow_http);
+            // A store that does not answer must fail an upload in seconds, not after object_store's
+            // default of ten retries over three minutes.
+            .with_retry(object_store::RetryConfig {
+                backoff: object_store::BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: std::time::Duration::from_secs(10),
+            })
+            .with_client_options(
+                // These options replace the builder's own, so plain http is allowed here.
+                object_store::ClientOptions::new()
+                    .with_allow_http(o.allow_http)
+                    .with_connect_timeout(std::time::Duration::from_secs(5))
+                    .with_timeout(std::time::Duration::from_secs(60)),
+            );
         if let Some(e) = o
             .endpoint
             .as_deref()

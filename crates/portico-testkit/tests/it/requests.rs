@@ -514,6 +514,23 @@ async fn who_sees_what_notes_transitions_and_rating(kind: DbKind) {
         .json_of()
         .await;
     assert!(own_api["items"].as_array().unwrap().is_empty(), "{own_api}");
+    // A requester that is not one of the choices shows everyone the colleague may see.
+    let odd = colleague
+        .client
+        .get(app.url("/requests?requester=somebody"))
+        .text_of()
+        .await;
+    assert!(odd.contains("Pallet missing"), "{odd}");
+    // The form checks an amount's format before sending: what the server reads, at most 2 decimals.
+    let form = alice
+        .client
+        .get(app.url("/requests/new/refund"))
+        .text_of()
+        .await;
+    assert!(
+        form.contains(r#"pattern="\s*[0-9][0-9, ]*(\.[0-9]{0,2})?\s*""#),
+        "{form}"
+    );
     // Alice may not see all of the organisation's requests: no choice, and a forged one finds nothing.
     let alices = alice.client.get(app.url("/requests")).text_of().await;
     assert!(!alices.contains("id=\"requester\""));
@@ -652,6 +669,66 @@ async fn attachments_can_live_in_an_object_store(kind: DbKind) {
         Some(png.as_slice()),
         "attached files stay"
     );
+    app.stop().await;
+}
+
+/// An object store that does not answer: an upload is a prompt 503 problem, and nothing is kept.
+async fn an_unreachable_object_store_is_a_clear_error(kind: DbKind) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Some(app) = TestApp::start_with(
+        kind,
+        TestOptions {
+            settings: vec![
+                ("files__store".into(), "s3".into()),
+                ("files__s3_bucket".into(), "portico-files".into()),
+                (
+                    "files__s3_endpoint".into(),
+                    format!("http://127.0.0.1:{closed}"),
+                ),
+                ("files__s3_allow_http".into(), "true".into()),
+                ("files__s3_access_key_id".into(), "k".into()),
+                ("files__s3_secret_access_key".into(), "s".into()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let alice = app.client_as(Role::Customer).await;
+    let started = std::time::Instant::now();
+    let r = alice
+        .client
+        .post(app.url("/api/v1/requests/files"))
+        .multipart(file_form("notes.txt", b"hello".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "answered in seconds"
+    );
+    use sea_orm::ConnectionTrait;
+    let left = app
+        .store()
+        .conn()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.store().db_backend(),
+            "SELECT COUNT(*) AS n FROM request_files",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(left, 0);
     app.stop().await;
 }
 
@@ -828,6 +905,7 @@ both!(
     who_sees_what_notes_transitions_and_rating,
     attachments_are_checked_and_shown_only_to_those_who_may_see,
     attachments_can_live_in_an_object_store,
+    an_unreachable_object_store_is_a_clear_error,
 );
 
 fn page_form(parts: &[(&str, &str)]) -> reqwest::multipart::Form {
